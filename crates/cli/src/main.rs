@@ -1,0 +1,77 @@
+//! `s3lab`: a teaching lab that mocks Amazon S3 and AWS KMS on loopback.
+//!
+//! For now it has one command, `s3lab serve`.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+mod banner;
+mod serve;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "s3lab",
+    version,
+    about = "A teaching lab that mocks Amazon S3 and AWS KMS on this machine."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run mock S3 and KMS on loopback for the AWS CLI, boto3 or curl.
+    ///
+    /// Prints the endpoints, the credentials and the CA certificate to use, then serves until Ctrl-C.
+    Serve(serve::ServeArgs),
+}
+
+/// `warn` for everything, `info` for s3lab's own crates (`s3lab=info` also matches `s3lab_server`
+/// and the others: tracing targets match by prefix).
+const DEFAULT_LOG: &str = "warn,s3lab=info";
+
+fn init_logging() {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => EnvFilter::try_new(&spec).unwrap_or_else(|e| {
+            eprintln!("warning: ignoring RUST_LOG={spec:?} ({e}); using {DEFAULT_LOG:?}");
+            EnvFilter::new(DEFAULT_LOG)
+        }),
+        _ => EnvFilter::new(DEFAULT_LOG),
+    };
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_env_filter(filter)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&anyhow::anyhow!("could not start the async runtime: {e}")),
+    };
+    let result = match cli.command {
+        Command::Serve(args) => runtime.block_on(serve::run(args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &anyhow::Error) -> ExitCode {
+    // One human sentence (with its causes), never a backtrace.
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {e:#}");
+    ExitCode::FAILURE
+}
