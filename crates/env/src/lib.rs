@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, OsRng, RngCore, SeedableRng};
+use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 /// The instant a seeded lab starts at, unless told otherwise: 2026-01-01T00:00:00Z.
@@ -86,6 +87,25 @@ impl Entropy {
         matches!(self, Entropy::Seeded(_))
     }
 
+    /// Moves a seeded stream to a new point that depends on `context`, deterministically.
+    ///
+    /// A seeded lab restarted on a folder that already holds state must not replay the stream it
+    /// used the first time: the same key ids would collide, and the same nonces under the same key
+    /// material would break AES-GCM. Mixing in the persisted state gives every history its own
+    /// continuation, and the same history the same one. The OS RNG needs none of this.
+    pub fn mix(&self, context: &[u8]) {
+        if let Entropy::Seeded(rng) = self {
+            let mut rng = lock(rng);
+            let mut current = [0u8; 32];
+            rng.fill_bytes(&mut current);
+            let mut hasher = Sha256::new();
+            hasher.update(b"s3lab-entropy-mix");
+            hasher.update(current);
+            hasher.update(context);
+            *rng = ChaCha20Rng::from_seed(hasher.finalize().into());
+        }
+    }
+
     pub fn fill(&self, dest: &mut [u8]) {
         match self {
             Entropy::Os => OsRng.fill_bytes(dest),
@@ -134,7 +154,10 @@ pub struct Env {
 impl Env {
     /// The OS RNG and the real clock.
     pub fn live() -> Self {
-        Env { clock: Clock::System, entropy: Entropy::Os }
+        Env {
+            clock: Clock::System,
+            entropy: Entropy::Os,
+        }
     }
 
     /// A seeded RNG and a simulated clock starting at [`DEFAULT_EPOCH`].
@@ -143,7 +166,10 @@ impl Env {
     }
 
     pub fn seeded_at(seed: u64, start: OffsetDateTime) -> Self {
-        Env { clock: Clock::simulated(start), entropy: Entropy::seeded(seed) }
+        Env {
+            clock: Clock::simulated(start),
+            entropy: Entropy::seeded(seed),
+        }
     }
 
     /// `Some(seed)` gives [`Env::seeded`], `None` gives [`Env::live`].
@@ -167,7 +193,10 @@ mod tests {
         let c = Env::seeded(8);
         assert_eq!(a.entropy.array::<32>(), b.entropy.array::<32>());
         assert_eq!(a.entropy.uuid(), b.entropy.uuid());
-        assert_ne!(Env::seeded(7).entropy.array::<32>(), c.entropy.array::<32>());
+        assert_ne!(
+            Env::seeded(7).entropy.array::<32>(),
+            c.entropy.array::<32>()
+        );
     }
 
     #[test]
@@ -176,7 +205,26 @@ mod tests {
         let b = a.clone();
         let first = a.entropy.array::<16>();
         let second = b.entropy.array::<16>();
-        assert_ne!(first, second, "a clone must continue the stream, not replay it");
+        assert_ne!(
+            first, second,
+            "a clone must continue the stream, not replay it"
+        );
+    }
+
+    #[test]
+    fn mixing_moves_the_stream_deterministically() {
+        let (a, b, c) = (Env::seeded(1), Env::seeded(1), Env::seeded(1));
+        a.entropy.mix(b"state one");
+        b.entropy.mix(b"state one");
+        c.entropy.mix(b"state two");
+        let first = a.entropy.array::<32>();
+        assert_eq!(first, b.entropy.array::<32>());
+        assert_ne!(first, c.entropy.array::<32>());
+        assert_ne!(
+            first,
+            Env::seeded(1).entropy.array::<32>(),
+            "a restart must not replay the stream"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use s3lab_durable::AppendLog;
 use s3lab_env::Env;
 use s3lab_iam::Identity;
 use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
@@ -119,7 +120,7 @@ fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
 }
 
 fn fmt_time(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
+    t.format(&Rfc3339)
         .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
@@ -176,6 +177,12 @@ impl Kms {
                 })
             }
         };
+        if state.is_some() {
+            // A seeded lab restarted on existing state continues its random stream from that state
+            // instead of replaying it (which would repeat key ids and nonces).
+            let raw = std::fs::read(dir.join(store::STATE_FILE)).unwrap_or_default();
+            env.entropy.mix(&raw);
+        }
         let state = state.unwrap_or_else(StateFile::empty);
         for key in &state.keys {
             for m in &key.materials {
@@ -201,6 +208,17 @@ impl Kms {
                 reason: format!("line {}: {e}", i + 1),
             })?;
             audit.push(record);
+        }
+        // A simulated clock starts where the lab's history left off, so time never runs backwards
+        // across a restart.
+        if let Some(last) = audit
+            .last()
+            .and_then(|r: &AuditRecord| OffsetDateTime::parse(&r.event_time, &Rfc3339).ok())
+        {
+            let now = env.clock.now();
+            if last > now {
+                let _ = env.clock.advance(last - now);
+            }
         }
         Ok(Inner {
             state,

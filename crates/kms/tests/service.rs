@@ -1278,3 +1278,29 @@ fn dry_run_succeeds_without_doing_anything() {
         )
     );
 }
+
+#[test]
+fn a_seeded_restart_does_not_replay_ids_or_nonces() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = {
+        let lab = Lab::in_dir(Some(dir.path()), 3);
+        let key = lab.create();
+        lab.kms.env().clock.advance(Duration::days(2)).unwrap();
+        lab.kms
+            .describe_key(&lab.admin(), lab.key_req(&key.key_id))
+            .unwrap();
+        key
+    };
+    let lab = Lab::in_dir(Some(dir.path()), 3);
+    assert_eq!(
+        lab.kms.env().now(),
+        s3lab_env::DEFAULT_EPOCH + Duration::days(2),
+        "the clock resumes"
+    );
+    let second = lab.create();
+    assert_ne!(second.key_id, first.key_id);
+    assert_ne!(
+        second.current_key_material_id,
+        first.current_key_material_id
+    );
+}
