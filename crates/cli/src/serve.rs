@@ -8,8 +8,9 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context as _};
 use clap::Args;
 use s3lab_env::{Clock, Env};
+use s3lab_iam::IdentityTable;
 use s3lab_server::ready::{write_ready_file, ReadyCredential, ReadyInfo};
-use s3lab_server::{start, tls, LabApp, ListenConfig, Scheme, ServerError};
+use s3lab_server::{start, tls, LabApp, LabConfig, LabHandler, ListenConfig, Scheme, ServerError};
 use tracing::{info, warn};
 
 use crate::banner::Banner;
@@ -51,7 +52,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ID", default_value = "111122223333", value_parser = parse_account_id)]
     pub account_id: String,
 
-    /// A file with the lab's identities (access keys and principals). Not used yet.
+    /// A JSON file of extra identities (access keys, principals and their policies), added to the
+    /// built-in admin, reader and writer. See the s3lab-iam crate docs for the format.
     #[arg(long, value_name = "FILE")]
     pub identities: Option<PathBuf>,
 }
@@ -78,14 +80,36 @@ fn parse_account_id(s: &str) -> Result<String, String> {
     }
 }
 
-// TODO(identities): the credentials a learner is shown. Replace this placeholder with the identity
-// table (the built-in one, or the one loaded from --identities) once it exists.
-fn lab_credentials() -> Vec<ReadyCredential> {
-    vec![ReadyCredential {
-        name: "admin".to_owned(),
-        access_key_id: "AKIAIOSFODNN7S3LABAD".to_owned(),
-        secret_access_key: "s3lab/admin/wJalrXUtnFEMI/K7MDENG+bPxRfiCY".to_owned(),
-    }]
+/// The credentials a learner is shown: every identity of the lab, built-in and loaded.
+fn lab_credentials(identities: &IdentityTable) -> Vec<ReadyCredential> {
+    identities
+        .iter()
+        .map(|id| ReadyCredential {
+            name: id.name.clone(),
+            access_key_id: id.access_key_id.clone(),
+            secret_access_key: id.secret_access_key.to_string(),
+        })
+        .collect()
+}
+
+/// The built-in identities, plus those of `--identities FILE`.
+fn load_identities(path: Option<&Path>, account_id: &str) -> anyhow::Result<IdentityTable> {
+    let mut table = IdentityTable::builtin(account_id);
+    if let Some(path) = path {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("could not read the identities file {}", path.display()))?;
+        let extra = IdentityTable::from_json(&text, account_id)
+            .with_context(|| format!("the identities file {} is not valid", path.display()))?;
+        for identity in extra.iter() {
+            table.insert(identity.clone()).with_context(|| {
+                format!(
+                    "the identities file {} clashes with a built-in identity",
+                    path.display()
+                )
+            })?;
+        }
+    }
+    Ok(table)
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -105,11 +129,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         )
     })?;
 
-    if let Some(path) = &args.identities {
-        std::fs::metadata(path)
-            .with_context(|| format!("could not read the identities file {}", path.display()))?;
-        warn!(path = %path.display(), "--identities is not supported yet; the built-in identities are used");
-    }
+    let identities = Arc::new(load_identities(
+        args.identities.as_deref(),
+        &args.account_id,
+    )?);
     if !args.host.is_loopback() {
         warn!(host = %args.host, "listening beyond this machine: other hosts can reach the lab, which has no real security");
     }
@@ -126,13 +149,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // External clients sign with the real time, so authentication always checks against the real
     // clock, even when the lab's own clock is simulated.
     let auth_clock = Clock::System;
-    let app = LabApp::new(
+    let app = LabApp::open(LabConfig {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+        data_dir: Some(data_dir.clone()),
         env,
         auth_clock,
-        args.region.clone(),
-        args.account_id.clone(),
-        data_dir.clone(),
-    );
+        identities: identities.clone(),
+    })
+    .context("could not open the lab's state")?;
 
     // Listen for signals before announcing readiness: a harness may send SIGTERM right after.
     let mut signals = Signals::new().context("could not listen for Ctrl-C")?;
@@ -142,11 +167,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         http_port: args.http_port,
         https_port: args.https_port,
     };
-    let server = start(&listen, tls_config, Arc::new(app))
+    let server = start(&listen, tls_config, Arc::new(LabHandler(Arc::new(app))))
         .await
         .map_err(explain_start_error)?;
 
-    let credentials = lab_credentials();
+    let credentials = lab_credentials(&identities);
     let ready = ReadyInfo {
         http: format!("http://{}", advertised(server.http_addr)),
         https: format!("https://{}", advertised(server.https_addr)),

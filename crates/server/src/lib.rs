@@ -26,7 +26,7 @@ mod listen;
 pub mod ready;
 pub mod tls;
 
-pub use app::LabApp;
+pub use app::{LabApp, LabConfig, LabHandler, LabOpenError};
 pub use listen::{start, ListenConfig, RunningServer, Scheme, ServerError, DEFAULT_SHUTDOWN_GRACE};
 
 /// Which connection carried a request.
