@@ -37,7 +37,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// `.tmp-` so that start-up clean-up can recognise and remove leftovers of a crash.
 pub fn temp_path_for(path: &Path) -> PathBuf {
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     parent_dir(path).join(format!(".{name}.tmp-{}-{n}", std::process::id()))
 }
 
@@ -83,7 +86,11 @@ impl AppendLog {
     /// Opens (or creates) the log, returns its complete lines, and truncates a torn last line.
     pub fn open(path: &Path) -> io::Result<(AppendLog, Recovered)> {
         fs::create_dir_all(parent_dir(path))?;
-        let mut file = OpenOptions::new().read(true).append(true).create(true).open(path)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)?;
         let mut raw = Vec::new();
         file.read_to_end(&mut raw)?;
         let complete = raw.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -96,13 +103,25 @@ impl AppendLog {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("not UTF-8: {e}")))?;
         let lines = text.lines().map(str::to_owned).collect();
         file.seek(SeekFrom::End(0))?;
-        Ok((AppendLog { path: path.to_path_buf(), file }, Recovered { lines, torn_tail_bytes }))
+        Ok((
+            AppendLog {
+                path: path.to_path_buf(),
+                file,
+            },
+            Recovered {
+                lines,
+                torn_tail_bytes,
+            },
+        ))
     }
 
     /// Appends one record and fsyncs. `line` must not contain a newline.
     pub fn append(&mut self, line: &str) -> io::Result<()> {
         if line.contains('\n') {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "a log record must be one line"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a log record must be one line",
+            ));
         }
         let mut buf = Vec::with_capacity(line.len() + 1);
         buf.extend_from_slice(line.as_bytes());
@@ -127,7 +146,10 @@ mod tests {
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
 
@@ -149,7 +171,12 @@ mod tests {
             log.append("{\"a\":2}").unwrap();
         }
         // Simulate a crash in the middle of the third append.
-        OpenOptions::new().append(true).open(&p).unwrap().write_all(b"{\"a\":").unwrap();
+        OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"{\"a\":")
+            .unwrap();
         let (mut log, rec) = AppendLog::open(&p).unwrap();
         assert_eq!(rec.lines, vec!["{\"a\":1}", "{\"a\":2}"]);
         assert_eq!(rec.torn_tail_bytes, 5);
