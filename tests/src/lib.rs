@@ -9,6 +9,8 @@ use s3lab_env::{Clock, Env};
 use s3lab_iam::IdentityTable;
 use s3lab_server::{start, LabApp, LabConfig, LabHandler, ListenConfig, RunningServer};
 
+pub mod raw;
+
 pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "111122223333";
 
@@ -18,6 +20,7 @@ pub struct TestLab {
     pub server: Option<RunningServer>,
     pub data_dir: PathBuf,
     pub ca_pem: Vec<u8>,
+    pub ca_pem_path: PathBuf,
     /// Kept so that the folder lives as long as the lab; `None` when the caller owns the folder.
     _temp: Option<tempfile::TempDir>,
 }
@@ -45,6 +48,8 @@ impl TestLab {
                 // The SDK signs with the real time.
                 auth_clock: Clock::System,
                 identities: Arc::new(IdentityTable::builtin(ACCOUNT)),
+                // The SSE-C tests need buckets that accept SSE-C; the 2026 block has its own tests.
+                block_sse_c_for_new_buckets: false,
             })
             .expect("open lab"),
         );
@@ -61,6 +66,7 @@ impl TestLab {
             server: Some(server),
             data_dir: dir.to_path_buf(),
             ca_pem,
+            ca_pem_path: files.ca_pem.clone(),
             _temp: None,
         }
     }
@@ -120,6 +126,45 @@ impl TestLab {
             .http_client(http)
             .build();
         aws_sdk_kms::Client::from_conf(config)
+    }
+
+    fn http_client(&self) -> aws_sdk_s3::config::SharedHttpClient {
+        let trust = TrustStore::empty().with_pem_certificate(self.ca_pem.as_slice());
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .tls_context(
+                TlsContext::builder()
+                    .with_trust_store(trust)
+                    .build()
+                    .expect("tls context"),
+            )
+            .build_https()
+    }
+
+    /// An AWS SDK S3 client for one of the lab's identities, with the SDK's default settings
+    /// (request checksums on, so bodies go out `aws-chunked` with a checksum trailer), path-style.
+    pub fn s3_client(&self, identity: &str, secure: bool) -> aws_sdk_s3::Client {
+        let id = self.app.identities().by_name(identity).expect("identity");
+        let creds = aws_sdk_s3::config::Credentials::new(
+            &id.access_key_id,
+            id.secret_access_key.as_str(),
+            None,
+            None,
+            "s3lab-test",
+        );
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new(REGION))
+            .credentials_provider(creds)
+            .endpoint_url(if secure {
+                self.https_url()
+            } else {
+                self.http_url()
+            })
+            .force_path_style(true)
+            .http_client(self.http_client())
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
     }
 
     /// Stops the listeners and waits for in-flight requests.

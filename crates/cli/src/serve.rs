@@ -52,6 +52,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ID", default_value = "111122223333", value_parser = parse_account_id)]
     pub account_id: String,
 
+    /// Let new buckets accept SSE-C writes. Since April 2026 Amazon S3 blocks SSE-C on new buckets
+    /// by default (BlockedEncryptionTypes: SSE-C); this restores the earlier default, for exercises
+    /// and for test suites written before 2026.
+    #[arg(long)]
+    pub allow_sse_c: bool,
+
     /// A JSON file of extra identities (access keys, principals and their policies), added to the
     /// built-in admin, reader and writer. See the s3lab-iam crate docs for the format.
     #[arg(long, value_name = "FILE")]
@@ -156,6 +162,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         env,
         auth_clock,
         identities: identities.clone(),
+        block_sse_c_for_new_buckets: !args.allow_sse_c,
     })
     .context("could not open the lab's state")?;
 

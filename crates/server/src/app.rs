@@ -1,5 +1,5 @@
-//! The lab's handler: one endpoint that serves both KMS and (soon) S3, as a learner's
-//! `--endpoint-url` expects.
+//! The lab's handler: one endpoint that serves both KMS and S3, as a learner's `--endpoint-url`
+//! expects.
 //!
 //! A request is KMS's when it names a `TrentService.` target or is signed for the service `kms`;
 //! everything else is S3's.
@@ -7,15 +7,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use base64::Engine as _;
 use bytes::Bytes;
-use http::{header, HeaderValue, Request, Response, StatusCode};
+use http::{header, Request, Response};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use s3lab_env::{Clock, Env};
 use s3lab_iam::IdentityTable;
 use s3lab_kms::http::{is_kms_request, KmsHttp, KmsHttpRequest};
 use s3lab_kms::{Kms, KmsConfig, KmsOpenError};
+use s3lab_s3::http::{Connection, S3Http};
+use s3lab_s3::{S3Config, S3};
+use s3lab_storage::{DirStorage, MemoryStorage, Storage};
 
 use crate::{full_body, ConnInfo, Handler, HandlerFuture, ResponseBody};
 
@@ -37,12 +39,19 @@ pub struct LabConfig {
     /// with the lab's own clock (the scenarios) passes that clock here.
     pub auth_clock: Clock,
     pub identities: Arc<IdentityTable>,
+    /// Whether new buckets block SSE-C, as AWS's do since April 2026. Labs and test suites written
+    /// before 2026 turn it off (`s3lab serve --allow-sse-c`).
+    pub block_sse_c_for_new_buckets: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum LabOpenError {
     #[error("could not open the KMS state: {0}")]
     Kms(#[from] KmsOpenError),
+    #[error("could not open the S3 data: {0}")]
+    Storage(#[from] s3lab_storage::StorageError),
+    #[error("could not open the SSE-S3 root keys: {0}")]
+    Keyring(#[from] s3lab_s3::keys::KeyringError),
 }
 
 /// What the lab serves on both listeners.
@@ -50,10 +59,13 @@ pub struct LabApp {
     config: LabConfig,
     kms: Arc<Kms>,
     kms_http: KmsHttp,
+    s3: Arc<S3>,
+    s3_http: S3Http,
 }
 
 impl LabApp {
-    /// Opens (or creates) the lab's state: KMS in `DATA_DIR/kms`.
+    /// Opens (or creates) the lab's state: KMS in `DATA_DIR/kms`, S3 in `DATA_DIR/s3` (buckets in
+    /// `DATA_DIR/s3/buckets`, the SSE-S3 root keys beside them).
     pub fn open(config: LabConfig) -> Result<LabApp, LabOpenError> {
         let kms_dir = config.data_dir.as_ref().map(|d| d.join("kms"));
         let kms_config = KmsConfig {
@@ -70,15 +82,44 @@ impl LabApp {
             config.identities.clone(),
             config.auth_clock.clone(),
         );
+        let s3_dir = config.data_dir.as_ref().map(|d| d.join("s3"));
+        let storage: Arc<dyn Storage> = match &s3_dir {
+            Some(dir) => Arc::new(DirStorage::open_with_entropy(
+                &dir.join("buckets"),
+                config.env.entropy.clone(),
+            )?),
+            None => Arc::new(MemoryStorage::new()),
+        };
+        let s3_config = S3Config {
+            region: config.region.clone(),
+            account_id: config.account_id.clone(),
+            block_sse_c_for_new_buckets: config.block_sse_c_for_new_buckets,
+            ..S3Config::default()
+        };
+        let s3 = Arc::new(S3::new(
+            s3_config,
+            config.env.clone(),
+            storage,
+            kms.clone(),
+            s3_dir.as_deref(),
+            config.identities.clone(),
+        )?);
+        let s3_http = S3Http::new(s3.clone(), config.auth_clock.clone());
         Ok(LabApp {
             config,
             kms,
             kms_http,
+            s3,
+            s3_http,
         })
     }
 
     pub fn kms(&self) -> &Arc<Kms> {
         &self.kms
+    }
+
+    pub fn s3(&self) -> &Arc<S3> {
+        &self.s3
     }
 
     pub fn identities(&self) -> &Arc<IdentityTable> {
@@ -96,32 +137,6 @@ impl LabApp {
     pub fn data_dir(&self) -> Option<&Path> {
         self.config.data_dir.as_deref()
     }
-
-    fn not_implemented(&self) -> Response<ResponseBody> {
-        // S3's shapes: a request id of 16 upper-case hex digits and an opaque base64 host id.
-        let request_id = hex_upper(&self.config.env.entropy.array::<8>());
-        let host_id =
-            base64::engine::general_purpose::STANDARD.encode(self.config.env.entropy.array::<48>());
-        let body = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NotImplemented</Code>\
-             <Message>A header you provided implies functionality that is not implemented.</Message>\
-             <RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
-        );
-        let mut response = Response::new(full_body(body));
-        *response.status_mut() = StatusCode::NOT_IMPLEMENTED;
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/xml"),
-        );
-        if let Ok(v) = HeaderValue::from_str(&request_id) {
-            headers.insert("x-amz-request-id", v);
-        }
-        if let Ok(v) = HeaderValue::from_str(&host_id) {
-            headers.insert("x-amz-id-2", v);
-        }
-        response
-    }
 }
 
 /// True when the `Authorization` header's credential scope names the service `kms`.
@@ -130,10 +145,6 @@ fn signed_for_kms(req: &Request<Incoming>) -> bool {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|auth| auth.contains("/kms/aws4_request"))
-}
-
-fn hex_upper(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 async fn serve_kms(
@@ -191,9 +202,12 @@ impl Handler for LabHandler {
         if is_kms_request(req.headers()) || signed_for_kms(&req) {
             return Box::pin(serve_kms(app, req, conn));
         }
-        // The request body is not read: hyper discards it (or closes the connection if it is large).
-        drop(req);
-        let response = app.not_implemented();
-        Box::pin(async move { response })
+        Box::pin(async move {
+            let conn = Connection {
+                secure: conn.secure,
+                peer: conn.peer.ip(),
+            };
+            app.s3_http.handle(req, conn).await
+        })
     }
 }
