@@ -256,7 +256,8 @@ async fn section_3_3_sse_c_error_matrix() {
     let put = |headers: Vec<(&'static str, String)>| {
         with(RawRequest::new(Method::PUT, "/conf/m").body("x"), headers)
     };
-    let cases: Vec<(&str, RawRequest<'static>, u16, &str, &str)> = vec![
+    type Case<'a> = (&'a str, RawRequest<'static>, u16, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         ("over plain HTTP", put(triple(&k)).http(), 400, "InvalidRequest", "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection."),
         ("algorithm without key", put(vec![(C_ALG, "AES256".into())]), 400, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key."),
         ("key without algorithm", put(vec![(C_KEY, key_b64(&k)), (C_MD5, md5_b64(&k))]), 400, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm."),
@@ -463,7 +464,8 @@ async fn section_3_4_multipart_sse_c_rules() {
 #[tokio::test]
 async fn header_conflicts_and_bad_values() {
     let lab = lab().await;
-    let cases: Vec<(Vec<(&'static str, String)>, &str, &str)> = vec![
+    type Case<'a> = (Vec<(&'static str, String)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![(SSE, "AES-256".into())], "InvalidArgument", "The encryption method specified is not supported"),
         (vec![(SSE, "aes256".into())], "InvalidArgument", "The encryption method specified is not supported"),
         (vec![(SSE, "AES256".into()), (KEY_ID, "alias/x".into())], "InvalidArgument", "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms"),

@@ -412,7 +412,8 @@ mod tests {
         assert_eq!(k.key_md5, good_md5);
         assert!(!format!("{k:?}").contains(&good_key));
 
-        let cases: Vec<(Vec<(&str, &str)>, u16, &str, &str)> = vec![
+        type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str, &'a str);
+        let cases: Vec<Case> = vec![
             (vec![(SSE_C_ALGORITHM, "AES256")], 400, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key."),
             (vec![(SSE_C_KEY, &good_key), (SSE_C_KEY_MD5, &good_md5)], 400, "InvalidArgument", "Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm."),
             (vec![(SSE_C_ALGORITHM, "AES128"), (SSE_C_KEY, &good_key), (SSE_C_KEY_MD5, &good_md5)], 400, "InvalidEncryptionAlgorithmError", "The Encryption request you specified is not valid. Supported value: AES256."),

@@ -183,6 +183,7 @@ pub fn write_segment(
 }
 
 /// Reads the plaintext bytes `start..=end` of one stored segment.
+#[allow(clippy::too_many_arguments)]
 fn segment_reader(
     reader: Box<dyn BlobReader>,
     keys: Option<&DataKeys>,
