@@ -206,18 +206,13 @@ fn serve_announces_itself_and_answers_on_both_ports() {
         "{banner}"
     );
 
+    // An unsigned ListBuckets is S3's anonymous request: 403 AccessDenied, on both listeners.
     let plain = get_http(&ready.http);
-    assert!(
-        plain.starts_with("HTTP/1.1 501 Not Implemented\r\n"),
-        "{plain}"
-    );
-    assert!(plain.contains("<Code>NotImplemented</Code>"), "{plain}");
+    assert!(plain.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{plain}");
+    assert!(plain.contains("<Code>AccessDenied</Code>"), "{plain}");
     let secure = get_https(&ready.https, Path::new(&ready.ca_pem));
-    assert!(
-        secure.starts_with("HTTP/1.1 501 Not Implemented\r\n"),
-        "{secure}"
-    );
-    assert!(secure.contains("<Code>NotImplemented</Code>"), "{secure}");
+    assert!(secure.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{secure}");
+    assert!(secure.contains("<Code>AccessDenied</Code>"), "{secure}");
 }
 
 #[cfg(unix)]
