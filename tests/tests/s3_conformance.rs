@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use http::Method;
 use md5::Digest;
-use s3lab_e2e::raw::{Auth, RawRequest};
+use s3lab_e2e::raw::{Auth, ErrorBody, RawRequest};
 use s3lab_e2e::TestLab;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -238,11 +238,11 @@ async fn section_10_quick_conformance_table() {
         r#"{{"CiphertextBlob":"{}","EncryptionContext":{{"a":"2"}}}}"#,
         B64.encode(blob.as_ref())
     );
-    let mut req = RawRequest::new(Method::POST, "/")
+    let req = RawRequest::new(Method::POST, "/")
         .header("x-amz-target", "TrentService.Decrypt")
         .header("content-type", "application/x-amz-json-1.1")
-        .body(body);
-    req.service = "kms";
+        .body(body)
+        .service("kms");
     let r = lab.raw(req).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.text(), r#"{"__type":"InvalidCiphertextException"}"#);
