@@ -1,6 +1,6 @@
 //! `s3lab`: a teaching lab that mocks Amazon S3 and AWS KMS on loopback.
 //!
-//! For now it has one command, `s3lab serve`.
+//! `s3lab serve` runs the lab's servers; `s3lab admin` controls a running one.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+mod admin;
 mod banner;
 mod serve;
 
@@ -28,6 +29,8 @@ enum Command {
     ///
     /// Prints the endpoints, the credentials and the CA certificate to use, then serves until Ctrl-C.
     Serve(serve::ServeArgs),
+    /// The lab's own controls over a running `s3lab serve` (not AWS APIs).
+    Admin(admin::AdminArgs),
 }
 
 /// `warn` for everything, `info` for s3lab's own crates (`s3lab=info` also matches `s3lab_server`
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
+        Command::Admin(args) => runtime.block_on(admin::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

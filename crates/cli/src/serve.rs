@@ -58,6 +58,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub allow_sse_c: bool,
 
+    /// Rotate the SSE-S3 root key every N days of the lab's clock (default 365). `s3lab admin
+    /// rotate-root-key` rotates it at once.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(i64).range(1..=36500))]
+    pub sse_s3_rotation_days: Option<i64>,
+
     /// A JSON file of extra identities (access keys, principals and their policies), added to the
     /// built-in admin, reader and writer. See the s3lab-iam crate docs for the format.
     #[arg(long, value_name = "FILE")]
@@ -165,6 +170,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         block_sse_c_for_new_buckets: !args.allow_sse_c,
     })
     .context("could not open the lab's state")?;
+    if let Some(days) = args.sse_s3_rotation_days {
+        app.s3()
+            .root_keys()
+            .set_rotation_period_days(days)
+            .map_err(|e| anyhow!("could not set the SSE-S3 rotation period: {}", e.message))?;
+    }
 
     // Listen for signals before announcing readiness: a harness may send SIGTERM right after.
     let mut signals = Signals::new().context("could not listen for Ctrl-C")?;

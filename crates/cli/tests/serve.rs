@@ -298,3 +298,46 @@ fn a_corrupt_ca_is_reported_and_left_alone() {
         "not a certificate"
     );
 }
+
+fn admin(ready: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_s3lab"))
+        .args(["admin", "--ready", ready])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn admin_rotates_the_root_key_and_refuses_a_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ready_path = dir.path().join("ready.json");
+    let (data_s, ready_s) = (data.to_str().unwrap(), ready_path.to_str().unwrap());
+    let mut serve = Serve::spawn(&serve_args(data_s, ready_s));
+    serve.wait_ready();
+    let out = admin(ready_s, &["root-key-versions"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(before["versions"].as_array().map(Vec::len), Some(1));
+    let out = admin(ready_s, &["rotate-root-key"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(after["versions"][1]["version"], 2);
+    let out = admin(ready_s, &["--identity", "reader", "rotate-root-key"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("AccessDenied") && stderr.contains("s3lab:Admin"),
+        "{stderr}"
+    );
+    let out = admin(ready_s, &["history-unencrypted", "--bucket", "nope"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NoSuchBucket"));
+}

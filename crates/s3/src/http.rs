@@ -713,12 +713,101 @@ impl S3Http {
         ))
     }
 
+    /// The lab's own administration, under `/_s3lab/` (no bucket name can start with `_`): not
+    /// an S3 API. It needs a signed request from an identity whose policy allows `s3lab:Admin`.
+    async fn admin<B>(
+        &self,
+        parts: http::request::Parts,
+        body: B,
+    ) -> S3Result<Response<ResponseBody>>
+    where
+        B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: std::fmt::Display + Send + 'static,
+    {
+        let (identity, verified) = self.authenticate(&parts)?;
+        let Some(identity) = identity else {
+            return Err(S3Error::access_denied());
+        };
+        let principal = RequestPrincipal::Aws {
+            arn: identity.arn.clone(),
+            account_id: identity.account_id.clone(),
+        };
+        let keys = ConditionKeys::new();
+        let ctx = RequestContext {
+            principal: &principal,
+            action: "s3lab:Admin",
+            resource: "*",
+            condition_keys: &keys,
+        };
+        let decision = authorize_s3(None, Some(&identity), &ctx);
+        if !decision.is_allowed() {
+            return Err(S3Error::new(
+                403,
+                "AccessDenied",
+                access_denied_message(&identity.arn, "s3lab:Admin", "*", &decision),
+            ));
+        }
+        let path = parts.uri.path().trim_end_matches('/').to_owned();
+        let body = read_small_body(body, &parts.headers, verified.as_ref()).await?;
+        let s3 = self.s3.clone();
+        let method = parts.method.clone();
+        blocking(move || {
+            let json = |v: serde_json::Value| {
+                let mut resp = Response::new(full(v.to_string()));
+                set(&mut resp, "content-type", "application/json");
+                resp
+            };
+            let versions = |s3: &S3| {
+                serde_json::json!({
+                    "rotation_period_days": s3.root_keys().rotation_period_days(),
+                    "versions": s3.root_keys().versions().iter().map(|(v, t)| serde_json::json!({
+                        "version": v, "created": crate::service::fmt_time(*t)
+                    })).collect::<Vec<_>>(),
+                })
+            };
+            match (method, path.as_str()) {
+                (Method::GET, "/_s3lab/sse-s3-root-key") => Ok(json(versions(&s3))),
+                (Method::POST, "/_s3lab/sse-s3-root-key/rotate") => {
+                    s3.root_keys().rotate_now()?;
+                    Ok(json(versions(&s3)))
+                }
+                (Method::PUT, p)
+                    if p.starts_with("/_s3lab/buckets/") && p.ends_with("/history-unencrypted") =>
+                {
+                    let bucket = p
+                        .trim_start_matches("/_s3lab/buckets/")
+                        .trim_end_matches("/history-unencrypted");
+                    let on = match String::from_utf8_lossy(&body).trim() {
+                        "true" => true,
+                        "false" => false,
+                        other => {
+                            return Err(S3Error::invalid_argument(format!(
+                                "history-unencrypted takes true or false, not {other:?}"
+                            )))
+                        }
+                    };
+                    s3.set_history_unencrypted(bucket, on)?;
+                    Ok(status_only(204))
+                }
+                (m, p) => Err(S3Error::new(
+                    404,
+                    "NoSuchAdminOperation",
+                    format!("s3lab has no administrative operation {m} {p}"),
+                )),
+            }
+        })
+        .await
+    }
+
     async fn serve<B>(&self, req: Request<B>, conn: Connection) -> S3Result<Response<ResponseBody>>
     where
         B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: std::fmt::Display + Send + 'static,
     {
         let (parts, body) = req.into_parts();
+        if parts.uri.path().starts_with("/_s3lab/") {
+            return self.admin(parts, body).await;
+        }
         let (bucket, key) = address(&parts.headers, parts.uri.path())?;
         let q = Query::parse(parts.uri.query());
         let op = route(

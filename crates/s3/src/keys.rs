@@ -204,6 +204,13 @@ impl RootKeyring {
         open(&root, &wrapped.wrapped_data_key, aad)
     }
 
+    pub fn rotation_period_days(&self) -> i64 {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .rotation_period_days
+    }
+
     /// Version numbers and creation dates, for displays. Never the keys.
     pub fn versions(&self) -> Vec<(u32, OffsetDateTime)> {
         let file = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
