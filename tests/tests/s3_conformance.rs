@@ -525,3 +525,22 @@ async fn anonymous_requests_are_denied_without_a_policy() {
     );
     lab.stop().await;
 }
+
+#[tokio::test]
+async fn virtual_host_style_addressing_under_localhost() {
+    let lab = lab().await;
+    let port = lab.server.as_ref().expect("server").https_addr.port();
+    let r = lab
+        .raw(
+            RawRequest::new(Method::PUT, "/notes/v.txt")
+                .header("host", format!("conf.localhost:{port}"))
+                .body("virtual host"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = lab
+        .raw(RawRequest::new(Method::GET, "/conf/notes/v.txt"))
+        .await;
+    assert_eq!((r.status, r.text().as_str()), (200, "virtual host"));
+    lab.stop().await;
+}

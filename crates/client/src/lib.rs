@@ -239,7 +239,12 @@ pub fn prepare(
             .map_err(|e| ClientError::Request(format!("{name}: {e}")))?;
         let v = HeaderValue::from_str(value)
             .map_err(|e| ClientError::Request(format!("{name}: {e}")))?;
-        headers.append(n, v);
+        // A `Host` the caller gives (virtual-host style addressing) replaces the endpoint's.
+        if n == http::header::HOST {
+            headers.insert(n, v);
+        } else {
+            headers.append(n, v);
+        }
     }
     match signing {
         Signing::Anonymous => {}
@@ -277,6 +282,96 @@ pub fn prepare(
         }
     }
     Ok(headers)
+}
+
+/// A body produced piece by piece (for objects too large to hold), and what a streamed answer gives.
+pub type BodyStream = std::pin::Pin<
+    Box<dyn futures_core::Stream<Item = Result<http_body::Frame<Bytes>, std::io::Error>> + Send>,
+>;
+
+/// Sends one request whose body is `body` (the caller sets `Content-Length` and, to skip hashing,
+/// `x-amz-content-sha256: UNSIGNED-PAYLOAD`), and hands the answer's body to `sink` piece by piece
+/// instead of collecting it. Returns the status and headers; the body is left empty.
+pub async fn send_streaming(
+    endpoint: &Endpoint,
+    spec: &RequestSpec,
+    signing: &Signing,
+    now: time::OffsetDateTime,
+    body: BodyStream,
+    mut sink: impl FnMut(&[u8]) + Send,
+) -> Result<Response, ClientError> {
+    let headers = prepare(endpoint, spec, signing, now)?;
+    let mut builder = Request::builder()
+        .method(spec.method.clone())
+        .uri(&spec.path_and_query);
+    for (name, value) in &headers {
+        builder = builder.header(name, value);
+    }
+    let request = builder
+        .body(http_body_util::StreamBody::new(body))
+        .map_err(|e| ClientError::Request(e.to_string()))?;
+    let tcp = TcpStream::connect(endpoint.addr)
+        .await
+        .map_err(|source| ClientError::Connect {
+            addr: endpoint.addr,
+            source,
+        })?;
+    let resp = match &endpoint.tls {
+        Some(config) => {
+            let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
+            let name = rustls::pki_types::ServerName::try_from(
+                endpoint
+                    .host
+                    .split(':')
+                    .next()
+                    .unwrap_or("localhost")
+                    .to_owned(),
+            )
+            .map_err(|e| ClientError::Request(e.to_string()))?;
+            let tls = connector
+                .connect(name, tcp)
+                .await
+                .map_err(|source| ClientError::Tls {
+                    addr: endpoint.addr,
+                    source,
+                })?;
+            start_exchange(TokioIo::new(tls), request).await?
+        }
+        None => start_exchange(TokioIo::new(tcp), request).await?,
+    };
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let mut body = resp.into_body();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ClientError::Http(e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            sink(&data);
+        }
+    }
+    Ok(Response {
+        status,
+        headers,
+        body: Vec::new(),
+    })
+}
+
+async fn start_exchange<T, B>(
+    io: T,
+    request: Request<B>,
+) -> Result<http::Response<hyper::body::Incoming>, ClientError>
+where
+    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| ClientError::Http(e.to_string()))?;
+    tokio::spawn(conn);
+    sender
+        .send_request(request)
+        .await
+        .map_err(|e| ClientError::Http(e.to_string()))
 }
 
 /// Sends one request on a fresh connection and reads the whole answer.
