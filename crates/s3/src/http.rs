@@ -82,6 +82,8 @@ pub enum Op {
     CompleteMultipartUpload,
     AbortMultipartUpload,
     ListParts,
+    /// Browser-form upload (POST Object), see [`crate::post`].
+    PostObject,
 }
 
 impl Op {
@@ -110,6 +112,7 @@ impl Op {
             Op::GetObject | Op::HeadObject => "s3:GetObject",
             Op::AbortMultipartUpload => "s3:AbortMultipartUpload",
             Op::ListParts => "s3:ListMultipartUploadParts",
+            Op::PostObject => "s3:PutObject",
         }
     }
 
@@ -428,7 +431,7 @@ fn condition_keys(headers: &HeaderMap, conn: Connection, q: &Query, op: Op) -> C
     keys
 }
 
-fn full(bytes: impl Into<Bytes>) -> ResponseBody {
+pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
     Full::new(bytes.into())
         .map_err(|never| match never {})
         .boxed()
@@ -444,7 +447,7 @@ struct Ids {
     host_id: String,
 }
 
-fn set(resp: &mut Response<ResponseBody>, name: &str, value: &str) {
+pub(crate) fn set(resp: &mut Response<ResponseBody>, name: &str, value: &str) {
     if let (Ok(n), Ok(v)) = (
         HeaderName::from_bytes(name.as_bytes()),
         HeaderValue::from_str(value),
@@ -474,20 +477,20 @@ fn error_response(e: &S3Error, ids: &Ids, head: bool) -> Response<ResponseBody> 
     resp
 }
 
-fn xml_response(status: u16, xml: String) -> Response<ResponseBody> {
+pub(crate) fn xml_response(status: u16, xml: String) -> Response<ResponseBody> {
     let mut resp = Response::new(full(xml));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     set(&mut resp, "content-type", "application/xml");
     resp
 }
 
-fn status_only(status: u16) -> Response<ResponseBody> {
+pub(crate) fn status_only(status: u16) -> Response<ResponseBody> {
     let mut resp = Response::new(empty());
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     resp
 }
 
-fn set_sse(resp: &mut Response<ResponseBody>, sse: &crate::encryption::SseResponse) {
+pub(crate) fn set_sse(resp: &mut Response<ResponseBody>, sse: &crate::encryption::SseResponse) {
     for (name, value) in sse.headers() {
         set(resp, name, &value);
     }
@@ -536,13 +539,13 @@ impl BodySource for NetworkBody {
     }
 }
 
-fn payload_error(e: s3lab_payload::PayloadError) -> S3Error {
+pub(crate) fn payload_error(e: s3lab_payload::PayloadError) -> S3Error {
     let (status, code, message) = e.s3();
     S3Error::new(status, code, message)
 }
 
 /// Starts pulling `body` off the network into a channel the storage thread reads.
-fn spawn_body_reader<B>(mut body: B) -> mpsc::Receiver<Result<Bytes, S3Error>>
+pub(crate) fn spawn_body_reader<B>(mut body: B) -> mpsc::Receiver<Result<Bytes, S3Error>>
 where
     B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: std::fmt::Display + Send + 'static,
@@ -843,6 +846,11 @@ impl S3Http {
                 }
             }
         }
+        if op == Op::PostObject {
+            // The form carries its own credentials and signature (a POST policy), not headers.
+            return crate::post::handle(&self.s3, parts, body, conn, bucket.unwrap_or_default())
+                .await;
+        }
         let (identity, verified) = self.authenticate(&parts)?;
         let keys = condition_keys(&parts.headers, conn, &q, op);
         {
@@ -892,7 +900,7 @@ impl S3Http {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> S3Result<T> + Send + 'static,
 ) -> S3Result<T> {
     tokio::task::spawn_blocking(f)

@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod kms;
+pub mod post;
 pub mod service;
 pub mod sse;
 pub mod stream;
