@@ -70,6 +70,8 @@ pub enum WriteMode {
         dsse: bool,
         key_id: Option<String>,
         user_context: Option<BTreeMap<String, String>>,
+        /// Use an S3 Bucket Key (never for DSSE-KMS, which does not support them).
+        bucket_key: bool,
     },
     Customer(CustomerKey),
 }
@@ -88,19 +90,24 @@ impl WriteMode {
                 dsse,
                 key_id,
                 context,
-                ..
+                bucket_key,
             } => WriteMode::Kms {
                 dsse: *dsse,
                 key_id: key_id.clone(),
                 user_context: context.clone(),
+                // The request's header overrides the bucket's setting; DSSE-KMS accepts the
+                // header and silently does without (reference 2.3, O18).
+                bucket_key: !*dsse && bucket_key.unwrap_or(default.bucket_key_enabled),
             },
             SseRequest::Customer(k) => WriteMode::Customer(k.clone()),
             SseRequest::Unspecified { .. } if history_unencrypted => WriteMode::None,
-            SseRequest::Unspecified { .. } => match default.sse_algorithm.as_str() {
+            SseRequest::Unspecified { bucket_key } => match default.sse_algorithm.as_str() {
                 "aws:kms" | "aws:kms:dsse" => WriteMode::Kms {
                     dsse: default.sse_algorithm == "aws:kms:dsse",
                     key_id: default.kms_master_key_id.clone(),
                     user_context: None,
+                    bucket_key: default.sse_algorithm == "aws:kms"
+                        && bucket_key.unwrap_or(default.bucket_key_enabled),
                 },
                 _ => WriteMode::SseS3,
             },
@@ -152,8 +159,18 @@ pub struct KmsRecord {
     /// The pairs the caller sent in `x-amz-server-side-encryption-context`, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_context: Option<BTreeMap<String, String>>,
-    /// base64 of the KMS ciphertext blob of the data key.
+    /// base64 of the KMS ciphertext blob of the data key (with a bucket key: of the bucket key).
     pub kms_ciphertext_blob: String,
+    /// Set when the object's key was derived from an S3 Bucket Key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_key: Option<BucketKeyRecord>,
+}
+
+/// How an object's key comes from its bucket key: HKDF with this per-object salt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketKeyRecord {
+    /// base64 of the 32-byte salt.
+    pub object_key_salt: String,
 }
 
 impl StoredEncryption {
@@ -196,11 +213,13 @@ impl StoredEncryption {
                 dsse: false,
                 key_arn: k.kms_key_arn.clone(),
                 context: None,
+                bucket_key: k.bucket_key.is_some(),
             },
             StoredEncryption::DsseKms { kms_layer, .. } => SseResponse::Kms {
                 dsse: true,
                 key_arn: kms_layer.kms_key_arn.clone(),
                 context: None,
+                bucket_key: false,
             },
             StoredEncryption::SseC {
                 customer_key_md5, ..
@@ -216,11 +235,13 @@ impl StoredEncryption {
 pub enum SseResponse {
     None,
     S3,
-    /// `context` is echoed (base64) only by writes that carried one.
+    /// `context` is echoed (base64) only by writes that carried one; `bucket_key` is echoed only
+    /// when true (S3 omits the header otherwise).
     Kms {
         dsse: bool,
         key_arn: String,
         context: Option<String>,
+        bucket_key: bool,
     },
     Customer {
         key_md5: String,
@@ -237,6 +258,7 @@ impl SseResponse {
                 dsse,
                 key_arn,
                 context,
+                bucket_key,
             } => {
                 let mut h = vec![
                     (
@@ -247,6 +269,9 @@ impl SseResponse {
                 ];
                 if let Some(c) = context {
                     h.push((SSE_CONTEXT, c.clone()));
+                }
+                if *bucket_key {
+                    h.push((SSE_BUCKET_KEY, "true".into()));
                 }
                 h
             }
@@ -272,6 +297,7 @@ pub struct KeyContext<'a> {
     pub region: &'a str,
     /// `None` for anonymous requests, which cannot use KMS.
     pub requester: Option<&'a Identity>,
+    pub bucket_keys: &'a crate::bucket_keys::BucketKeyCache,
 }
 
 fn object_arn(bucket: &str, key: &str) -> String {
@@ -319,6 +345,7 @@ pub fn new_keys(
             dsse,
             key_id,
             user_context,
+            bucket_key,
         } => {
             let requester = kms_requester(ctx)?;
             let key_id = match key_id {
@@ -328,6 +355,9 @@ pub fn new_keys(
                     .default_key(requester)
                     .map_err(|e| S3Error::from_kms(&e))?,
             };
+            if *bucket_key {
+                return bucket_key_write(bucket, key, &key_id, user_context, requester, ctx);
+            }
             let mut context = user_context.clone().unwrap_or_default();
             context.insert("aws:s3:arn".into(), object_arn(bucket, key));
             let dk = ctx
@@ -340,6 +370,7 @@ pub fn new_keys(
                 encryption_context: context,
                 user_context: user_context.clone(),
                 kms_ciphertext_blob: B64.encode(&dk.ciphertext_blob),
+                bucket_key: None,
             };
             if *dsse {
                 let outer = Zeroizing::new(ctx.env.entropy.array::<32>());
@@ -425,14 +456,14 @@ pub fn recover_keys(
             outer: None,
         })),
         StoredEncryption::SseKms(record) => Ok(Some(DataKeys {
-            inner: kms_decrypt(record, ctx)?,
+            inner: kms_decrypt(record, bucket, key, ctx)?,
             outer: None,
         })),
         StoredEncryption::DsseKms {
             kms_layer,
             s3_layer,
         } => Ok(Some(DataKeys {
-            inner: kms_decrypt(kms_layer, ctx)?,
+            inner: kms_decrypt(kms_layer, bucket, key, ctx)?,
             outer: Some(ctx.root_keys.unwrap(s3_layer, &root_aad(bucket, key))?),
         })),
         StoredEncryption::SseC {
@@ -452,16 +483,103 @@ pub fn recover_keys(
     }
 }
 
-fn kms_decrypt(record: &KmsRecord, ctx: &KeyContext) -> S3Result<Zeroizing<[u8; 32]>> {
+/// A write under an S3 Bucket Key: the bucket key from the cache, or one new KMS call (context:
+/// the bucket's ARN), then the object's key derived locally.
+fn bucket_key_write(
+    bucket: &str,
+    key: &str,
+    key_id: &str,
+    user_context: &Option<BTreeMap<String, String>>,
+    requester: &Identity,
+    ctx: &KeyContext,
+) -> S3Result<(Option<DataKeys>, StoredEncryption)> {
+    let now = ctx.env.now();
+    let mut context = user_context.clone().unwrap_or_default();
+    context.insert("aws:s3:arn".into(), format!("arn:aws:s3:::{bucket}"));
+    let cached = match ctx
+        .bucket_keys
+        .write_key(bucket, key_id, &requester.arn, now)
+    {
+        Some(c) => c,
+        None => {
+            let dk = ctx
+                .kms
+                .generate_data_key(requester, key_id, &context)
+                .map_err(|e| S3Error::from_kms(&e))?;
+            ctx.bucket_keys.remember_write_key(
+                bucket,
+                key_id,
+                &requester.arn,
+                dk.plaintext,
+                dk.ciphertext_blob,
+                dk.key_arn,
+                dk.key_material_id,
+                now,
+            )
+        }
+    };
+    let salt: [u8; 32] = ctx.env.entropy.array();
+    let object_key = crate::bucket_keys::derive_object_key(&cached.plaintext, &salt, bucket, key);
+    let record = KmsRecord {
+        kms_key_arn: cached.key_arn.clone(),
+        kms_key_material_id: cached.key_material_id.clone(),
+        encryption_context: context,
+        user_context: user_context.clone(),
+        kms_ciphertext_blob: B64.encode(&cached.ciphertext_blob),
+        bucket_key: Some(BucketKeyRecord {
+            object_key_salt: B64.encode(salt),
+        }),
+    };
+    Ok((
+        Some(DataKeys {
+            inner: object_key,
+            outer: None,
+        }),
+        StoredEncryption::SseKms(record),
+    ))
+}
+
+/// The object's data key, from KMS (one Decrypt), or under a bucket key from the cache (or one
+/// Decrypt of the bucket key) and a local derivation.
+fn kms_decrypt(
+    record: &KmsRecord,
+    bucket: &str,
+    key: &str,
+    ctx: &KeyContext,
+) -> S3Result<Zeroizing<[u8; 32]>> {
     let requester = kms_requester(ctx)?;
     let blob = B64
         .decode(&record.kms_ciphertext_blob)
         .map_err(|_| S3Error::internal("stored KMS ciphertext blob is not base64"))?;
-    let (dek, _) = ctx
-        .kms
-        .decrypt(requester, &blob, &record.encryption_context)
-        .map_err(|e| S3Error::from_kms(&e))?;
-    Ok(dek)
+    let Some(bk) = &record.bucket_key else {
+        let (dek, _) = ctx
+            .kms
+            .decrypt(requester, &blob, &record.encryption_context)
+            .map_err(|e| S3Error::from_kms(&e))?;
+        return Ok(dek);
+    };
+    let now = ctx.env.now();
+    let bucket_key = match ctx.bucket_keys.read_key(&blob, &requester.arn, now) {
+        Some(k) => k,
+        None => {
+            let (k, _) = ctx
+                .kms
+                .decrypt(requester, &blob, &record.encryption_context)
+                .map_err(|e| S3Error::from_kms(&e))?;
+            ctx.bucket_keys
+                .remember_read_key(&blob, &requester.arn, k.clone(), now);
+            k
+        }
+    };
+    let salt = B64
+        .decode(&bk.object_key_salt)
+        .map_err(|_| S3Error::internal("stored bucket-key salt is not base64"))?;
+    Ok(crate::bucket_keys::derive_object_key(
+        &bucket_key,
+        &salt,
+        bucket,
+        key,
+    ))
 }
 
 /// The chunk AAD context of one segment of an object: bucket, key and part number (0 for a single

@@ -1040,9 +1040,6 @@ impl OpContext {
             let mut resp = status_only(200);
             set(&mut resp, "etag", &out.etag);
             set_sse(&mut resp, &out.sse);
-            if out.bucket_key_enabled {
-                set(&mut resp, sse::SSE_BUCKET_KEY, "true");
-            }
             echo_checksums(&mut resp, &source);
             Ok(resp)
         })

@@ -6,6 +6,7 @@
 //! - [`sse`] parses the SSE headers once, at the edge, into typed values.
 //! - [`http`] is the S3 REST protocol on top: routing, SigV4, `aws-chunked` bodies, XML.
 
+pub mod bucket_keys;
 pub mod encryption;
 pub mod error;
 pub mod http;

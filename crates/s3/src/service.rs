@@ -119,7 +119,6 @@ pub struct PutObject {
 pub struct PutObjectOutput {
     pub etag: String,
     pub sse: SseResponse,
-    pub bucket_key_enabled: bool,
 }
 
 /// `Range: bytes=...`, as S3 reads it.
@@ -259,6 +258,7 @@ pub struct S3 {
     kms: Arc<dyn KeyService>,
     root_keys: RootKeyring,
     identities: Arc<IdentityTable>,
+    bucket_keys: crate::bucket_keys::BucketKeyCache,
 }
 
 pub fn now_rfc3339(env: &Env) -> String {
@@ -313,6 +313,7 @@ impl S3 {
             kms,
             root_keys,
             identities,
+            bucket_keys: Default::default(),
         })
     }
 
@@ -343,6 +344,7 @@ impl S3 {
             kms: self.kms.as_ref(),
             region: &self.config.region,
             requester: requester.identity,
+            bucket_keys: &self.bucket_keys,
         }
     }
 
@@ -689,7 +691,12 @@ impl S3 {
             .map_err(storage_error)?;
         let sse = match (stored.response(), &input.sse) {
             (
-                SseResponse::Kms { dsse, key_arn, .. },
+                SseResponse::Kms {
+                    dsse,
+                    key_arn,
+                    bucket_key,
+                    ..
+                },
                 SseRequest::Kms {
                     context: Some(_), ..
                 },
@@ -703,6 +710,7 @@ impl S3 {
                     dsse,
                     key_arn,
                     context: Some(base64::engine::general_purpose::STANDARD.encode(json)),
+                    bucket_key,
                 }
             }
             (other, _) => other,
@@ -710,7 +718,6 @@ impl S3 {
         Ok(PutObjectOutput {
             etag: quoted(&etag),
             sse,
-            bucket_key_enabled: false,
         })
     }
 

@@ -872,3 +872,153 @@ fn sse_s3_root_key_rotation_keeps_old_objects_readable() {
     assert_eq!((version("before"), version("after")), (Some(1), Some(2)));
     assert_eq!(l.get("before", None, None).unwrap(), b"old");
 }
+
+fn kms_bk(bucket_key: Option<bool>) -> SseRequest {
+    SseRequest::Kms {
+        dsse: false,
+        key_id: None,
+        context: None,
+        bucket_key,
+    }
+}
+
+#[test]
+fn a_bucket_key_turns_twenty_kms_calls_into_one() {
+    let l = lab();
+    let count = |name: &str| {
+        l.kms
+            .audit(&s3lab_kms::AuditQuery {
+                event_name: Some(name),
+                ..Default::default()
+            })
+            .len()
+    };
+    for i in 0..20 {
+        let out = l.put(&format!("no-bk-{i}"), b"x", kms_bk(None)).unwrap();
+        assert!(!out
+            .sse
+            .headers()
+            .iter()
+            .any(|(h, _)| *h == "x-amz-server-side-encryption-bucket-key-enabled"));
+    }
+    assert_eq!(count("GenerateDataKey"), 20);
+    for i in 0..20 {
+        let out = l
+            .put(
+                &format!("bk-{i}"),
+                format!("object {i}").as_bytes(),
+                kms_bk(Some(true)),
+            )
+            .unwrap();
+        assert!(out.sse.headers().contains(&(
+            "x-amz-server-side-encryption-bucket-key-enabled",
+            "true".to_string()
+        )));
+    }
+    assert_eq!(
+        count("GenerateDataKey"),
+        21,
+        "one more KMS call for twenty objects"
+    );
+    let bk = l
+        .kms
+        .audit(&s3lab_kms::AuditQuery {
+            event_name: Some("GenerateDataKey"),
+            ..Default::default()
+        })
+        .pop()
+        .unwrap();
+    assert_eq!(
+        bk.request_parameters["encryptionContext"]["aws:s3:arn"], "arn:aws:s3:::lab",
+        "the context names the bucket"
+    );
+    for i in 0..20 {
+        assert_eq!(
+            l.get(&format!("bk-{i}"), None, None).unwrap(),
+            format!("object {i}").as_bytes()
+        );
+    }
+    assert_eq!(
+        count("Decrypt"),
+        0,
+        "the writer's cached bucket key serves its reads too"
+    );
+    // Objects under one bucket key still have keys of their own.
+    let a = l.s3.inspect_object("lab", "bk-0").unwrap().encryption;
+    let b = l.s3.inspect_object("lab", "bk-1").unwrap().encryption;
+    assert_eq!(a["kms_ciphertext_blob"], b["kms_ciphertext_blob"]);
+    assert_ne!(
+        a["bucket_key"]["object_key_salt"],
+        b["bucket_key"]["object_key_salt"]
+    );
+}
+
+#[test]
+fn bucket_keys_come_from_the_bucket_setting_and_never_open_the_second_lock() {
+    let l = lab();
+    let caller = s3lab_kms::Caller::direct(l.ids.by_name("admin").unwrap(), "127.0.0.1", "t", true);
+    let key = l
+        .kms
+        .create_key(&caller, Default::default())
+        .unwrap()
+        .key_metadata;
+    let mut enc = l.s3.get_bucket_encryption("lab").unwrap();
+    enc.sse_algorithm = "aws:kms".into();
+    enc.kms_master_key_id = Some(key.arn.clone());
+    enc.bucket_key_enabled = true;
+    l.s3.put_bucket_encryption("lab", enc).unwrap();
+    let out = l
+        .put(
+            "default-bk",
+            b"x",
+            SseRequest::Unspecified { bucket_key: None },
+        )
+        .unwrap();
+    assert!(out.sse.headers().contains(&(
+        "x-amz-server-side-encryption-bucket-key-enabled",
+        "true".to_string()
+    )));
+    let out = l
+        .put(
+            "opt-out",
+            b"x",
+            SseRequest::Unspecified {
+                bucket_key: Some(false),
+            },
+        )
+        .unwrap();
+    assert!(
+        !out.sse
+            .headers()
+            .iter()
+            .any(|(h, _)| h.ends_with("bucket-key-enabled")),
+        "the request header overrides the bucket"
+    );
+    let dsse = l
+        .put(
+            "dsse",
+            b"x",
+            SseRequest::Kms {
+                dsse: true,
+                key_id: None,
+                context: None,
+                bucket_key: Some(true),
+            },
+        )
+        .unwrap();
+    assert!(
+        !dsse
+            .sse
+            .headers()
+            .iter()
+            .any(|(h, _)| h.ends_with("bucket-key-enabled")),
+        "DSSE-KMS ignores bucket keys"
+    );
+    // The reader has no kms:Decrypt on this key: a cached bucket key must not let it read.
+    let reader = Requester {
+        identity: l.ids.by_name("reader"),
+        secure: true,
+    };
+    let e = l.get_as(reader, "default-bk", None, None).unwrap_err();
+    assert_eq!((e.status, e.code), (403, "AccessDenied"));
+}
