@@ -10,6 +10,7 @@ use tracing_subscriber::EnvFilter;
 
 mod admin;
 mod banner;
+mod cse;
 mod serve;
 
 #[derive(Debug, Parser)]
@@ -31,6 +32,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// The lab's own controls over a running `s3lab serve` (not AWS APIs).
     Admin(admin::AdminArgs),
+    /// Client-side encryption, byte-compatible with the Amazon S3 Encryption Client: `put` and `get`.
+    Cse(cse::CseArgs),
 }
 
 /// `warn` for everything, `info` for s3lab's own crates (`s3lab=info` also matches `s3lab_server`
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
         Command::Admin(args) => runtime.block_on(admin::run(args)),
+        Command::Cse(args) => runtime.block_on(cse::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
