@@ -190,13 +190,14 @@ fn main() {
                     spec = spec.header(n.clone(), v.clone());
                 }
                 let t = Instant::now();
+                let mut answer = Vec::new();
                 let r = s3lab_client::send_streaming(
                     &endpoint,
                     &spec,
                     &signing,
                     now(),
                     generated(size),
-                    |_| {},
+                    |b| answer.extend_from_slice(b),
                 )
                 .await
                 .expect("put");
