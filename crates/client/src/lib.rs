@@ -259,8 +259,16 @@ pub fn prepare(
         } => {
             let creds =
                 sigv4::Credentials::new(access_key_id.clone(), secret_access_key.to_string());
-            let payload =
-                sigv4::PayloadHash::Sha256Hex(hex::encode(sha2::Sha256::digest(&spec.body)));
+            // `x-amz-content-sha256: UNSIGNED-PAYLOAD` from the caller means: do not hash the
+            // body (a streamed body is not in `spec.body` at all).
+            let unsigned = spec.headers.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case("x-amz-content-sha256") && v == "UNSIGNED-PAYLOAD"
+            });
+            let payload = if unsigned {
+                sigv4::PayloadHash::Unsigned
+            } else {
+                sigv4::PayloadHash::Sha256Hex(hex::encode(sha2::Sha256::digest(&spec.body)))
+            };
             let style = if spec.service == "s3" {
                 sigv4::UriStyle::S3
             } else {
