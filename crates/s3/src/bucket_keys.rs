@@ -27,12 +27,15 @@ pub struct CachedBucketKey {
     created: OffsetDateTime,
 }
 
+/// A bucket key's plaintext and when it was obtained.
+type ReadEntry = (Zeroizing<[u8; 32]>, OffsetDateTime);
+
 #[derive(Default)]
 pub struct BucketKeyCache {
     /// (bucket, key id as requested, requester ARN) → the key for new objects.
     for_writes: Mutex<HashMap<(String, String, String), CachedBucketKey>>,
     /// (ciphertext blob, requester ARN) → the plaintext, for reads.
-    for_reads: Mutex<HashMap<(Vec<u8>, String), (Zeroizing<[u8; 32]>, OffsetDateTime)>>,
+    for_reads: Mutex<HashMap<(Vec<u8>, String), ReadEntry>>,
 }
 
 impl BucketKeyCache {

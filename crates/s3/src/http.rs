@@ -265,11 +265,7 @@ pub fn route(
                 Method::PUT => Op::CreateBucket,
                 Method::HEAD => Op::HeadBucket,
                 Method::DELETE => Op::DeleteBucket,
-                Method::POST => {
-                    return Err(S3Error::not_implemented(
-                        "POST Object (browser form upload)",
-                    ))
-                }
+                Method::POST => Op::PostObject,
                 _ => return Err(S3Error::method_not_allowed(method.as_str(), "BUCKET")),
             }
         }
