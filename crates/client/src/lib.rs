@@ -18,6 +18,8 @@ use sha2::Digest;
 use tokio::net::TcpStream;
 use zeroize::Zeroizing;
 
+pub mod record;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("could not connect to {addr}: {source}")]
