@@ -204,7 +204,12 @@ fn main() {
                 let secs = t.elapsed().as_secs_f64();
                 stop.store(true, Ordering::Relaxed);
                 let peak = handle.join().expect("sampler");
-                assert_eq!(r.status, 200, "PUT {mode}: {}", String::from_utf8_lossy(&answer));
+                assert_eq!(
+                    r.status,
+                    200,
+                    "PUT {mode}: {}",
+                    String::from_utf8_lossy(&answer)
+                );
                 println!(
                     "{:>6}Mi {:>8} {:>5} {:>9} MiB {:>10.0}",
                     mib,
