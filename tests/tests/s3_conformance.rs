@@ -498,7 +498,14 @@ async fn header_conflicts_and_bad_values() {
         ),
         (SSE, "AES-256")
     );
-    // Every response carries S3's request ids.
+    // Every response carries S3's request ids, and a Date from the clock signatures are checked
+    // against (the real one here).
+    let date = r.header("date").expect("Date header");
+    assert!(
+        date.ends_with(" GMT")
+            && date.contains(&time::OffsetDateTime::now_utc().year().to_string()),
+        "{date}"
+    );
     assert!(r.header("x-amz-request-id").is_some_and(|v| v.len() == 16));
     assert!(r.header("x-amz-id-2").is_some());
     let r = lab

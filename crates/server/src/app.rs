@@ -199,15 +199,23 @@ pub struct LabHandler(pub Arc<LabApp>);
 impl Handler for LabHandler {
     fn handle(&self, req: Request<Incoming>, conn: ConnInfo) -> HandlerFuture {
         let app = self.0.clone();
-        if is_kms_request(req.headers()) || signed_for_kms(&req) {
-            return Box::pin(serve_kms(app, req, conn));
-        }
         Box::pin(async move {
-            let conn = Connection {
-                secure: conn.secure,
-                peer: conn.peer.ip(),
+            let date = s3lab_s3::http::http_date(app.config.auth_clock.now());
+            let mut resp = if is_kms_request(req.headers()) || signed_for_kms(&req) {
+                serve_kms(app, req, conn).await
+            } else {
+                let conn = Connection {
+                    secure: conn.secure,
+                    peer: conn.peer.ip(),
+                };
+                app.s3_http.handle(req, conn).await
             };
-            app.s3_http.handle(req, conn).await
+            // AWS sends `Date` on every answer; SDKs read it to correct their clock skew, so it
+            // follows the clock signatures are checked against.
+            if let Ok(v) = http::HeaderValue::from_str(&date) {
+                resp.headers_mut().insert(header::DATE, v);
+            }
+            resp
         })
     }
 }
