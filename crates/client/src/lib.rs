@@ -320,35 +320,7 @@ pub async fn send_streaming(
     let request = builder
         .body(http_body_util::StreamBody::new(body))
         .map_err(|e| ClientError::Request(e.to_string()))?;
-    let tcp = TcpStream::connect(endpoint.addr)
-        .await
-        .map_err(|source| ClientError::Connect {
-            addr: endpoint.addr,
-            source,
-        })?;
-    let resp = match &endpoint.tls {
-        Some(config) => {
-            let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
-            let name = rustls::pki_types::ServerName::try_from(
-                endpoint
-                    .host
-                    .split(':')
-                    .next()
-                    .unwrap_or("localhost")
-                    .to_owned(),
-            )
-            .map_err(|e| ClientError::Request(e.to_string()))?;
-            let tls = connector
-                .connect(name, tcp)
-                .await
-                .map_err(|source| ClientError::Tls {
-                    addr: endpoint.addr,
-                    source,
-                })?;
-            start_exchange(TokioIo::new(tls), request).await?
-        }
-        None => start_exchange(TokioIo::new(tcp), request).await?,
-    };
+    let resp = connect_and_send(endpoint, request).await?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let mut body = resp.into_body();
@@ -401,49 +373,51 @@ pub async fn send(
     let request = builder
         .body(Full::new(Bytes::from(spec.body.clone())))
         .map_err(|e| ClientError::Request(e.to_string()))?;
-    let tcp = TcpStream::connect(endpoint.addr)
+    collect(connect_and_send(endpoint, request).await?).await
+}
+
+/// Opens the TCP connection to `endpoint`.
+pub(crate) async fn connect_tcp(endpoint: &Endpoint) -> Result<TcpStream, ClientError> {
+    TcpStream::connect(endpoint.addr)
         .await
         .map_err(|source| ClientError::Connect {
             addr: endpoint.addr,
             source,
-        })?;
-    match &endpoint.tls {
-        Some(config) => {
-            let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
-            let name = rustls::pki_types::ServerName::try_from(
-                endpoint
-                    .host
-                    .split(':')
-                    .next()
-                    .unwrap_or("localhost")
-                    .to_owned(),
-            )
-            .map_err(|e| ClientError::Request(e.to_string()))?;
-            let tls = connector
-                .connect(name, tcp)
-                .await
-                .map_err(|source| ClientError::Tls {
-                    addr: endpoint.addr,
-                    source,
-                })?;
-            exchange(TokioIo::new(tls), request).await
-        }
-        None => exchange(TokioIo::new(tcp), request).await,
-    }
+        })
 }
 
-async fn exchange<T>(io: T, request: Request<Full<Bytes>>) -> Result<Response, ClientError>
+/// Runs the TLS handshake over `io` (a TCP stream, or a tap around one), trusting `config`'s CA and
+/// naming the endpoint's host.
+pub(crate) async fn tls_handshake<IO>(
+    endpoint: &Endpoint,
+    config: &Arc<rustls::ClientConfig>,
+    io: IO,
+) -> Result<tokio_rustls::client::TlsStream<IO>, ClientError>
 where
-    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
+    let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
+    let host = endpoint
+        .host
+        .split(':')
+        .next()
+        .unwrap_or("localhost")
+        .to_owned();
+    let name = rustls::pki_types::ServerName::try_from(host)
+        .map_err(|e| ClientError::Request(e.to_string()))?;
+    connector
+        .connect(name, io)
         .await
-        .map_err(|e| ClientError::Http(e.to_string()))?;
-    tokio::spawn(conn);
-    let resp = sender
-        .send_request(request)
-        .await
-        .map_err(|e| ClientError::Http(e.to_string()))?;
+        .map_err(|source| ClientError::Tls {
+            addr: endpoint.addr,
+            source,
+        })
+}
+
+/// Reads a whole answer.
+pub(crate) async fn collect(
+    resp: http::Response<hyper::body::Incoming>,
+) -> Result<Response, ClientError> {
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp
@@ -458,4 +432,27 @@ where
         headers,
         body,
     })
+}
+
+/// Connects (with TLS when the endpoint has it) and sends `request`; returns the answer's head and
+/// its body still to be read.
+async fn connect_and_send<B>(
+    endpoint: &Endpoint,
+    request: Request<B>,
+) -> Result<http::Response<hyper::body::Incoming>, ClientError>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let tcp = connect_tcp(endpoint).await?;
+    match &endpoint.tls {
+        Some(config) => {
+            start_exchange(
+                TokioIo::new(tls_handshake(endpoint, config, tcp).await?),
+                request,
+            )
+            .await
+        }
+        None => start_exchange(TokioIo::new(tcp), request).await,
+    }
 }

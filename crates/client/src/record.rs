@@ -34,14 +34,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::Request;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use s3lab_transcript::wire::{http_wire_lines, parse_http_head, Direction, TlsRecordScanner};
 use s3lab_transcript::{
     BodyPreview, Event, Exchange, HttpMessage, Transport, WireTap, DEFAULT_BODY_LIMIT,
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
 use crate::{prepare, ClientError, Endpoint, RequestSpec, Response, Signing};
 
@@ -103,36 +102,13 @@ impl Recorder {
         let request = builder
             .body(Full::new(Bytes::from(spec.body.clone())))
             .map_err(|e| ClientError::Request(e.to_string()))?;
-        let tcp =
-            TcpStream::connect(endpoint.addr)
-                .await
-                .map_err(|source| ClientError::Connect {
-                    addr: endpoint.addr,
-                    source,
-                })?;
+        let tcp = crate::connect_tcp(endpoint).await?;
         let secure = endpoint.tls.is_some();
         let wire = TapLog::shared(self.tap_limit, secure);
         let tcp = Tap::new(tcp, Arc::clone(&wire));
         let (response, plain) = match &endpoint.tls {
             Some(config) => {
-                let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
-                let name = rustls::pki_types::ServerName::try_from(
-                    endpoint
-                        .host
-                        .split(':')
-                        .next()
-                        .unwrap_or("localhost")
-                        .to_owned(),
-                )
-                .map_err(|e| ClientError::Request(e.to_string()))?;
-                let tls =
-                    connector
-                        .connect(name, tcp)
-                        .await
-                        .map_err(|source| ClientError::Tls {
-                            addr: endpoint.addr,
-                            source,
-                        })?;
+                let tls = crate::tls_handshake(endpoint, config, tcp).await?;
                 let plain = TapLog::shared(self.tap_limit, false);
                 let io = Tap::new(tls, Arc::clone(&plain));
                 (run(TokioIo::new(io), request).await?, plain)
@@ -206,23 +182,11 @@ where
         .send_request(request)
         .await
         .map_err(|e| ClientError::Http(e.to_string()))?;
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| ClientError::Http(e.to_string()))?
-        .to_bytes()
-        .to_vec();
+    let response = crate::collect(resp).await?;
     // With its only sender gone, the connection shuts down; its result no longer matters.
     drop(sender);
     let _ = tokio::time::timeout(CLOSE_WAIT, conn).await;
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
+    Ok(response)
 }
 
 /// The request head as hyper wrote it; if it was not captured, as `prepare` built it.
