@@ -551,6 +551,24 @@ impl Kms {
         by_id(&id).ok_or_else(|| KmsError::key_not_found(&self.key_arn(&id)))
     }
 
+    /// Resolves a request's `KeyId`, names the key in the audit record, and checks the key policy
+    /// for `action`: the opening of every operation on one key.
+    fn authorized_key(
+        &self,
+        inner: &Inner,
+        trail: &mut Trail,
+        caller: &Caller,
+        key_id: Option<&str>,
+        action: &str,
+        ctx: Option<&EncryptionContext>,
+    ) -> Result<usize, KmsError> {
+        let i = self.resolve(inner, require_key_id(key_id)?)?;
+        let key = &inner.state.keys[i];
+        trail.resources.push(self.key_arn(&key.id));
+        self.authorize(caller, key, action, ctx)?;
+        Ok(i)
+    }
+
     fn authorize(
         &self,
         caller: &Caller,
@@ -958,10 +976,9 @@ impl Kms {
             false,
             true,
             |kms, inner, trail, _| {
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i =
+                    kms.authorized_key(inner, trail, caller, req.key_id.as_deref(), action, None)?;
                 let key = &inner.state.keys[i];
-                trail.resources.push(kms.key_arn(&key.id));
-                kms.authorize(caller, key, action, None)?;
                 kms.not_pending_deletion(key)?;
                 inner.state.keys[i].state = if enable {
                     KeyState::Enabled
@@ -994,10 +1011,15 @@ impl Kms {
                 let days = req.pending_window_in_days.unwrap_or(30);
                 range_check(&mut v, "pendingWindowInDays", days, 7, 30);
                 v.into_result()?;
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    "kms:ScheduleKeyDeletion",
+                    None,
+                )?;
                 let key = &inner.state.keys[i];
-                trail.resources.push(kms.key_arn(&key.id));
-                kms.authorize(caller, key, "kms:ScheduleKeyDeletion", None)?;
                 kms.not_pending_deletion(key)?;
                 let days = u32::try_from(days).unwrap_or(30);
                 let when = now + Duration::days(i64::from(days));
@@ -1027,11 +1049,16 @@ impl Kms {
             false,
             true,
             |kms, inner, trail, _| {
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    "kms:CancelKeyDeletion",
+                    None,
+                )?;
                 let key = &inner.state.keys[i];
                 let arn = kms.key_arn(&key.id);
-                trail.resources.push(arn.clone());
-                kms.authorize(caller, key, "kms:CancelKeyDeletion", None)?;
                 if key.state != KeyState::PendingDeletion {
                     return Err(KmsError::InvalidState(format!(
                         "{arn} is not pending deletion."
@@ -1392,11 +1419,16 @@ impl Kms {
                     .map(Blob::as_slice)
                     .unwrap_or_default();
                 let ctx = req.encryption_context.clone().unwrap_or_default();
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    "kms:Encrypt",
+                    Some(&ctx),
+                )?;
                 let key = &inner.state.keys[i];
                 let arn = kms.key_arn(&key.id);
-                trail.resources.push(arn.clone());
-                kms.authorize(caller, key, "kms:Encrypt", Some(&ctx))?;
                 kms.usable(key)?;
                 if key.key_usage != KeyUsage::EncryptDecrypt {
                     return Err(KmsError::usage_not_valid(
@@ -1604,11 +1636,16 @@ impl Kms {
                     }
                 };
                 let ctx = req.encryption_context.clone().unwrap_or_default();
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    action,
+                    Some(&ctx),
+                )?;
                 let key = &inner.state.keys[i];
                 let arn = kms.key_arn(&key.id);
-                trail.resources.push(arn.clone());
-                kms.authorize(caller, key, action, Some(&ctx))?;
                 kms.usable(key)?;
                 if key.key_usage != KeyUsage::EncryptDecrypt {
                     return Err(KmsError::usage_not_valid(
@@ -1803,10 +1840,15 @@ impl Kms {
                     .unwrap_or(i64::from(DEFAULT_ROTATION_DAYS));
                 range_check(&mut v, "rotationPeriodInDays", days, 90, 2560);
                 v.into_result()?;
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    "kms:EnableKeyRotation",
+                    None,
+                )?;
                 let key = &inner.state.keys[i];
-                trail.resources.push(kms.key_arn(&key.id));
-                kms.authorize(caller, key, "kms:EnableKeyRotation", None)?;
                 kms.usable(key)?;
                 kms.rotatable(key)?;
                 let days = u32::try_from(days).unwrap_or(DEFAULT_ROTATION_DAYS);
@@ -1831,10 +1873,15 @@ impl Kms {
             false,
             true,
             |kms, inner, trail, _| {
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    "kms:DisableKeyRotation",
+                    None,
+                )?;
                 let key = &inner.state.keys[i];
-                trail.resources.push(kms.key_arn(&key.id));
-                kms.authorize(caller, key, "kms:DisableKeyRotation", None)?;
                 kms.usable(key)?;
                 kms.rotatable(key)?;
                 let key = &mut inner.state.keys[i];
@@ -1858,11 +1905,16 @@ impl Kms {
             true,
             false,
             |kms, inner, trail, _| {
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    "kms:GetKeyRotationStatus",
+                    None,
+                )?;
                 let key = &inner.state.keys[i];
                 let arn = kms.key_arn(&key.id);
-                trail.resources.push(arn.clone());
-                kms.authorize(caller, key, "kms:GetKeyRotationStatus", None)?;
                 kms.rotatable(key)?;
                 // A key pending deletion reports rotation as off (reference 7.4).
                 let on = key.rotation_enabled && key.state != KeyState::PendingDeletion;
@@ -1882,11 +1934,9 @@ impl Kms {
         req: KeyIdRequest,
     ) -> Result<KeyIdResponse, KmsError> {
         self.call(caller, "RotateKeyOnDemand", json!({ "keyId": req.key_id }), false, true, |kms, inner, trail, now| {
-            let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+            let i = kms.authorized_key(inner, trail, caller, req.key_id.as_deref(), "kms:RotateKeyOnDemand", None)?;
             let key = &inner.state.keys[i];
             let arn = kms.key_arn(&key.id);
-            trail.resources.push(arn.clone());
-            kms.authorize(caller, key, "kms:RotateKeyOnDemand", None)?;
             kms.usable(key)?;
             kms.rotatable(key)?;
             if key.key_manager == KeyManager::Aws {
@@ -1918,11 +1968,16 @@ impl Kms {
             false,
             |kms, inner, trail, _| {
                 let (start, limit) = page(req.limit, req.marker.as_deref(), 1000, 100)?;
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    "kms:ListKeyRotations",
+                    None,
+                )?;
                 let key = &inner.state.keys[i];
                 let arn = kms.key_arn(&key.id);
-                trail.resources.push(arn.clone());
-                kms.authorize(caller, key, "kms:ListKeyRotations", None)?;
                 kms.rotatable(key)?;
                 let current = key.materials.last().map(|m| m.id.clone());
                 let all: Vec<RotationEntry> = key
@@ -1968,10 +2023,15 @@ impl Kms {
             true,
             false,
             |kms, inner, trail, _| {
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    "kms:GetKeyPolicy",
+                    None,
+                )?;
                 let key = &inner.state.keys[i];
-                trail.resources.push(kms.key_arn(&key.id));
-                kms.authorize(caller, key, "kms:GetKeyPolicy", None)?;
                 check_policy_name(req.policy_name.as_deref())?;
                 Ok(GetKeyPolicyResponse {
                     policy: key.policy.clone(),
@@ -2018,10 +2078,15 @@ impl Kms {
                 }
                 v.into_result()?;
                 let policy = req.policy.clone().unwrap_or_default();
-                let i = kms.resolve(inner, require_key_id(req.key_id.as_deref())?)?;
+                let i = kms.authorized_key(
+                    inner,
+                    trail,
+                    caller,
+                    req.key_id.as_deref(),
+                    "kms:PutKeyPolicy",
+                    None,
+                )?;
                 let key = &inner.state.keys[i];
-                trail.resources.push(kms.key_arn(&key.id));
-                kms.authorize(caller, key, "kms:PutKeyPolicy", None)?;
                 check_policy_name(req.policy_name.as_deref())?;
                 kms.not_pending_deletion(key)?;
                 authz::validate_policy(&policy)?;
