@@ -24,19 +24,9 @@ fn b64e(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-/// `shared/vectors/s3ec`, beside the repository (as CI lays it out).
+/// The vectors made with the official Python client, kept in the crate (`vectors/s3ec`).
 fn vectors_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for dir in manifest.ancestors() {
-        let candidate = dir.join("shared/vectors/s3ec");
-        if candidate.is_dir() {
-            return candidate;
-        }
-    }
-    panic!(
-        "the S3EC test vectors (shared/vectors/s3ec) were not found above {}",
-        manifest.display()
-    );
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors/s3ec")
 }
 
 fn load(name: &str) -> serde_json::Value {
