@@ -82,6 +82,22 @@ impl S3Error {
         S3Error::new(400, "InvalidRequest", message)
     }
 
+    /// SSE-C over plain HTTP: the key would travel in the clear.
+    // [unsure] code and exact wording; AWS refuses with 400 (reference 3.3).
+    pub fn sse_c_needs_tls() -> Self {
+        S3Error::invalid_request(
+            "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
+        )
+    }
+
+    /// SSE-KMS over plain HTTP (reference 2.4, O3).
+    pub fn kms_needs_tls() -> Self {
+        S3Error::invalid_argument(
+            "Requests specifying Server Side Encryption with AWS KMS managed keys must be made over a secure connection.",
+        )
+        .argument("Authorization", "null")
+    }
+
     pub fn not_implemented(what: &str) -> Self {
         S3Error::new(
             501,

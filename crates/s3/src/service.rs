@@ -521,10 +521,7 @@ impl S3 {
     ) -> S3Result<WriteMode> {
         match sse {
             SseRequest::Customer(_) if !requester.secure => {
-                // [unsure] code and exact wording; AWS refuses with 400 (reference 3.3).
-                return Err(S3Error::invalid_request(
-                    "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
-                ));
+                return Err(S3Error::sse_c_needs_tls());
             }
             SseRequest::Customer(_) if config.sse_c_blocked => {
                 // [unsure] message; AWS documents the 403 AccessDenied (reference 3.2).
@@ -535,10 +532,7 @@ impl S3 {
                 ));
             }
             SseRequest::Kms { .. } if !requester.secure => {
-                return Err(S3Error::invalid_argument(
-                    "Requests specifying Server Side Encryption with AWS KMS managed keys must be made over a secure connection.",
-                )
-                .argument("Authorization", "null"));
+                return Err(S3Error::kms_needs_tls());
             }
             _ => {}
         }
@@ -772,9 +766,7 @@ impl S3 {
         let meta = self.object(&input.bucket, &input.key)?;
         let stored = StoredEncryption::from_value(&meta.encryption)?;
         if stored.is_customer() && !requester.secure {
-            return Err(S3Error::invalid_request(
-                "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
-            ));
+            return Err(S3Error::sse_c_needs_tls());
         }
         encryption::check_customer_key(&stored, input.customer_key.as_ref())?;
         Self::check_conditions(&meta, &input.conditions)?;
@@ -842,10 +834,7 @@ impl S3 {
         let info = self.head_object(requester, &input)?;
         let stored = StoredEncryption::from_value(&info.meta.encryption)?;
         if stored.kms().is_some() && !requester.secure {
-            return Err(S3Error::invalid_argument(
-                "Requests specifying Server Side Encryption with AWS KMS managed keys must be made over a secure connection.",
-            )
-            .argument("Authorization", "null"));
+            return Err(S3Error::kms_needs_tls());
         }
         let keys = encryption::recover_keys(
             &stored,
@@ -1095,9 +1084,7 @@ impl S3 {
         let upload = self.upload(bucket, key, upload_id)?;
         let stored = StoredEncryption::from_value(&upload.meta_template.encryption)?;
         if stored.is_customer() && !requester.secure {
-            return Err(S3Error::invalid_request(
-                "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.",
-            ));
+            return Err(S3Error::sse_c_needs_tls());
         }
         Self::check_part_key(&stored, customer_key)?;
         let keys = encryption::recover_keys(
