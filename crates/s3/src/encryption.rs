@@ -304,7 +304,7 @@ fn object_arn(bucket: &str, key: &str) -> String {
     format!("arn:aws:s3:::{bucket}/{key}")
 }
 
-fn root_aad(bucket: &str, key: &str) -> Vec<u8> {
+pub(crate) fn root_aad(bucket: &str, key: &str) -> Vec<u8> {
     format!("s3lab-sse-s3|{bucket}|{key}").into_bytes()
 }
 

@@ -1295,4 +1295,43 @@ impl S3 {
     pub fn inspect_object(&self, bucket: &str, key: &str) -> S3Result<ObjectMeta> {
         self.object(bucket, key)
     }
+
+    /// The plaintext data key of an SSE-S3 object (the S3 layer's key of a DSSE-KMS one),
+    /// unwrapped with the root key as S3 does inside. For the lab's own secrets tests and for a
+    /// step that shows it on purpose; never in a response. `None` for other modes.
+    pub fn inspect_root_wrapped_data_key(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Option<zeroize::Zeroizing<[u8; 32]>> {
+        let meta = self.object(bucket, key).ok()?;
+        let wrapped = match StoredEncryption::from_value(&meta.encryption).ok()? {
+            StoredEncryption::SseS3 { data_key } => data_key,
+            StoredEncryption::DsseKms { s3_layer, .. } => s3_layer,
+            _ => return None,
+        };
+        let aad = crate::encryption::root_aad(bucket, key);
+        self.root_keys.unwrap(&wrapped, &aad).ok()
+    }
+
+    /// Every object key of `bucket`, for the lab's inspections.
+    pub fn inspect_keys(&self, bucket: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut after: Option<String> = None;
+        // Bounded: a lab bucket holds far fewer than a million objects.
+        for _ in 0..1000 {
+            let Ok(batch) = self
+                .storage
+                .list_objects(bucket, "", after.as_deref(), 1000)
+            else {
+                break;
+            };
+            let Some(last) = batch.last().map(|m| m.key.clone()) else {
+                break;
+            };
+            keys.extend(batch.into_iter().map(|m| m.key));
+            after = Some(last);
+        }
+        keys
+    }
 }
