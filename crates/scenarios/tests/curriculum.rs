@@ -8,6 +8,7 @@ use s3lab_scenarios::{
     catalog, find, lab::Lab, lookup, run_keeping_secrets, without_tls_lengths, LabOptions,
     ScenarioError, Transcript, CLAIMS, DEFAULT_SEED,
 };
+use s3lab_s3::encryption::StoredEncryption;
 use s3lab_transcript::{find_secrets, render_text};
 
 /// Runs one scenario the way `s3lab run` does, and returns the transcript and every key it handled.
@@ -28,15 +29,42 @@ fn run(id: &str) -> (Transcript, Vec<zeroize::Zeroizing<Vec<u8>>>) {
     (transcript, secrets)
 }
 
-/// The plaintext data key of every SSE-S3 object the lab holds, unwrapped here with the root key
-/// the way S3 does inside: none of them may appear in a transcript.
+/// The plaintext data key of every object the lab holds, unwrapped here the way S3 does inside:
+/// with the root key (SSE-S3, and DSSE-KMS's S3 layer) or by KMS (SSE-KMS, DSSE-KMS, and bucket
+/// keys). None of them may appear in a transcript.
 fn data_keys_in(lab: &Lab) -> Vec<zeroize::Zeroizing<Vec<u8>>> {
+    use base64::Engine as _;
     let s3 = lab.app().s3();
+    let admin = lab.app().identities().by_name("admin").expect("admin");
+    let caller = s3lab_kms::Caller::direct(admin, "127.0.0.1", "secrets-test", true);
     let mut keys = Vec::new();
     for bucket in s3.list_buckets().expect("buckets") {
         for key in s3.inspect_keys(&bucket.name) {
             if let Some(k) = s3.inspect_root_wrapped_data_key(&bucket.name, &key) {
                 keys.push(zeroize::Zeroizing::new(k.to_vec()));
+            }
+            let Ok(meta) = s3.inspect_object(&bucket.name, &key) else {
+                continue;
+            };
+            let Ok(stored) = StoredEncryption::from_value(&meta.encryption) else {
+                continue;
+            };
+            let Some(record) = stored.kms() else {
+                continue;
+            };
+            let Ok(blob) =
+                base64::engine::general_purpose::STANDARD.decode(&record.kms_ciphertext_blob)
+            else {
+                continue;
+            };
+            let request = s3lab_kms::api::DecryptRequest {
+                ciphertext_blob: Some(s3lab_kms::api::Blob::new(blob)),
+                encryption_context: Some(record.encryption_context.clone().into_iter().collect()),
+                ..Default::default()
+            };
+            // A blob whose key was deleted or disabled on purpose by the scenario stays unread.
+            if let Ok(answer) = lab.app().kms().decrypt(&caller, request) {
+                keys.push(zeroize::Zeroizing::new(answer.plaintext.0.to_vec()));
             }
         }
     }
