@@ -284,6 +284,19 @@ pub fn parse_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
+/// AWS's answer to an SSE-C write on a bucket that blocks SSE-C (the User Guide's
+/// "Troubleshoot access denied (403 Forbidden) errors"). The IAM action of every SSE-C write
+/// (PUT, COPY, POST, multipart) is `s3:PutObject`. Anonymous callers get S3's plain message.
+fn sse_c_blocked_message(requester: Requester, bucket: &str, key: &str) -> String {
+    match requester.identity {
+        Some(who) => format!(
+            "User: {} is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::{bucket}/{key}\" because this bucket has blocked upload requests that specify Server Side Encryption with Customer provided keys (SSE-C). Please specify a different server-side encryption type",
+            who.arn
+        ),
+        None => "Access Denied".to_owned(),
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -518,17 +531,17 @@ impl S3 {
         requester: Requester,
         sse: &SseRequest,
         config: &BucketConfig,
+        object: (&str, &str),
     ) -> S3Result<WriteMode> {
         match sse {
             SseRequest::Customer(_) if !requester.secure => {
                 return Err(S3Error::sse_c_needs_tls());
             }
             SseRequest::Customer(_) if config.sse_c_blocked => {
-                // [unsure] message; AWS documents the 403 AccessDenied (reference 3.2).
                 return Err(S3Error::new(
                     403,
                     "AccessDenied",
-                    "Requests specifying Server Side Encryption with Customer provided keys are blocked for this bucket (BlockedEncryptionTypes: SSE-C).",
+                    sse_c_blocked_message(requester, object.0, object.1),
                 ));
             }
             SseRequest::Kms { .. } if !requester.secure => {
@@ -625,7 +638,7 @@ impl S3 {
     ) -> S3Result<PutObjectOutput> {
         Self::check_headers(&input.headers)?;
         let (_, config) = self.bucket(&input.bucket)?;
-        let mode = self.write_mode(requester, &input.sse, &config)?;
+        let mode = self.write_mode(requester, &input.sse, &config, (&input.bucket, &input.key))?;
         let (keys, stored) = encryption::new_keys(
             &mode,
             &input.bucket,
@@ -1009,7 +1022,7 @@ impl S3 {
     ) -> S3Result<(String, SseResponse)> {
         Self::check_headers(headers)?;
         let (_, config) = self.bucket(bucket)?;
-        let mode = self.write_mode(requester, sse, &config)?;
+        let mode = self.write_mode(requester, sse, &config, (bucket, key))?;
         let (_, stored) = encryption::new_keys(&mode, bucket, key, &self.key_context(requester))?;
         let upload_id =
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.env.entropy.array::<48>());

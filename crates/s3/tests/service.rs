@@ -427,7 +427,13 @@ fn the_2026_sse_c_block() {
             &mut BytesBody(Some(b"x".to_vec())),
         )
     };
-    assert_eq!(put("a").unwrap_err().status, 403);
+    let refused = put("a").unwrap_err();
+    assert_eq!((refused.status, refused.code), (403, "AccessDenied"));
+    // The wording of the User Guide's "Troubleshoot access denied (403 Forbidden) errors".
+    assert_eq!(
+        refused.message,
+        "User: arn:aws:iam::111122223333:user/admin is not authorized to perform: s3:PutObject on resource: \"arn:aws:s3:::new/a\" because this bucket has blocked upload requests that specify Server Side Encryption with Customer provided keys (SSE-C). Please specify a different server-side encryption type"
+    );
     let mut enc = s3.get_bucket_encryption("new").unwrap();
     enc.blocked_encryption_types = vec!["NONE".into()];
     s3.put_bucket_encryption("new", enc).unwrap();
