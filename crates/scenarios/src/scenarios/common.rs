@@ -62,3 +62,76 @@ pub fn expect_ok(response: Response, what: &str) -> Result<(), ScenarioError> {
 pub fn header_or_none(response: &Response, name: &str) -> String {
     response.header(name).unwrap_or("(none)").to_owned()
 }
+
+// ----- keys that must not leak (sse-c, client-side) -----
+
+/// The files of the lab's data folder (paths relative to it) that hold `secret` raw, as hex or as
+/// base64: what someone who copied the whole disk could find.
+pub fn data_files_revealing(
+    lab: &crate::lab::Lab,
+    secret: &[u8],
+) -> Result<Vec<String>, ScenarioError> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let root = lab.data_dir();
+    let mut files = Vec::new();
+    walk(root, &mut files)
+        .map_err(|e| ScenarioError::lab(format!("could not list {}: {e}", root.display())))?;
+    files.sort();
+    let mut found = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(&file)
+            .map_err(|e| ScenarioError::lab(format!("could not read {}: {e}", file.display())))?;
+        if s3lab_cse::lessons::contains_secret(&bytes, secret) {
+            found.push(
+                file.strip_prefix(root)
+                    .unwrap_or(&file)
+                    .display()
+                    .to_string(),
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// The last event of the current step that `pick` accepts: the exchange or wire tap just recorded.
+pub fn last_event<T>(
+    s: &Script<'_>,
+    pick: impl Fn(&s3lab_transcript::Event) -> Option<T>,
+) -> Option<T> {
+    s.transcript()
+        .steps
+        .last()?
+        .events
+        .iter()
+        .rev()
+        .find_map(pick)
+}
+
+/// Whether `secret` appears in `event` (raw, as hex, also across the rows of a hex dump, or as
+/// base64), whether or not the event is marked as showing a key on purpose.
+pub fn event_reveals(event: &s3lab_transcript::Event, secret: &[u8]) -> bool {
+    use s3lab_transcript::Event;
+    let mut event = event.clone();
+    match &mut event {
+        Event::Exchange(e) => e.shown_on_purpose = false,
+        Event::KmsCall(e) => e.shown_on_purpose = false,
+        Event::AtRest(e) => e.shown_on_purpose = false,
+        Event::WireTap(e) => e.shown_on_purpose = false,
+        Event::Note(e) => e.shown_on_purpose = false,
+        Event::Check(e) => e.shown_on_purpose = false,
+        Event::Secret(e) => e.shown_on_purpose = false,
+    }
+    let mut t = s3lab_transcript::Transcript::new("", "");
+    t.step("").push(event);
+    !s3lab_transcript::find_secrets(&t, &[secret]).is_empty()
+}
