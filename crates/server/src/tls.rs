@@ -121,6 +121,12 @@ pub fn load_or_create(
         .with_no_client_auth()
         .with_single_cert(vec![leaf_der], leaf_key_der)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // No TLS 1.3 session tickets. After the handshake a server sends its NewSessionTicket
+    // records on its own schedule, racing the client's request, so the order of records a wire
+    // tap sees (the in-transit lesson, pinned by a snapshot) changed from run to run. A lab
+    // loses nothing by it: every connection does a full handshake, which is what the lesson
+    // shows anyway.
+    config.send_tls13_tickets = 0;
     Ok((files, Arc::new(config)))
 }
 
@@ -559,5 +565,15 @@ mod tests {
             wanted_sans(&["".into()]),
             Err(TlsError::BadName(_))
         ));
+    }
+
+    #[test]
+    fn the_server_sends_no_session_tickets() {
+        // Tickets race the client's request on the wire, and the in-transit lesson pins the
+        // order of TLS records an eavesdropper sees.
+        let dir = tempfile::tempdir().unwrap();
+        let (_, config) = load_or_create(dir.path(), &[]).unwrap();
+        assert_eq!(config.send_tls13_tickets, 0);
+        assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
     }
 }
