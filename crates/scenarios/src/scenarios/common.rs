@@ -135,3 +135,261 @@ pub fn event_reveals(event: &s3lab_transcript::Event, secret: &[u8]) -> bool {
     t.step("").push(event);
     !s3lab_transcript::find_secrets(&t, &[secret]).is_empty()
 }
+
+// ----- KMS helpers (sse-kms, kms-controls, kms-rotation, bucket-keys, dsse-kms) -----
+
+/// A KMS answer's JSON body (`Null` if it is not JSON).
+pub fn kms_json(response: &Response) -> serde_json::Value {
+    crate::script::json_body(response)
+}
+
+/// A string member of a KMS answer, found by a JSON pointer (`/KeyMetadata/KeyId`), or `(none)`.
+pub fn kms_field(response: &Response, pointer: &str) -> String {
+    match kms_json(response).pointer(pointer) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => "(none)".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Sends `req` (shown) and returns the answer with the KMS audit records it caused.
+pub fn send_and_audit(
+    s: &mut Script<'_>,
+    req: Req,
+) -> Result<(Response, Vec<s3lab_kms::AuditRecord>), ScenarioError> {
+    let before = s.lab().app().kms().audit_len();
+    let response = s.send(req)?;
+    Ok((response, audit_since(s, before)))
+}
+
+/// Sends `req` quietly and returns the answer with the KMS audit records it caused.
+pub fn quietly_and_audit(
+    s: &mut Script<'_>,
+    req: Req,
+) -> Result<(Response, Vec<s3lab_kms::AuditRecord>), ScenarioError> {
+    let before = s.lab().app().kms().audit_len();
+    let response = s.quietly(req)?;
+    Ok((response, audit_since(s, before)))
+}
+
+/// The audit records written since the trail had `since` records.
+pub fn audit_since(s: &Script<'_>, since: usize) -> Vec<s3lab_kms::AuditRecord> {
+    s.lab().app().kms().audit(&s3lab_kms::AuditQuery {
+        since,
+        ..Default::default()
+    })
+}
+
+/// The one record named `event` among `records`, if there is exactly one.
+pub fn only_event<'r>(
+    records: &'r [s3lab_kms::AuditRecord],
+    event: &str,
+) -> Option<&'r s3lab_kms::AuditRecord> {
+    let mut matching = records.iter().filter(|r| r.event_name == event);
+    match (matching.next(), matching.next()) {
+        (Some(r), None) => Some(r),
+        _ => None,
+    }
+}
+
+/// How many records among `records` are named `event`.
+pub fn count_events(records: &[s3lab_kms::AuditRecord], event: &str) -> usize {
+    records.iter().filter(|r| r.event_name == event).count()
+}
+
+/// The value of `name` in a record's encryption context, or `(none)`.
+pub fn context_value(record: &s3lab_kms::AuditRecord, name: &str) -> String {
+    record
+        .request_parameters
+        .pointer(&format!("/encryptionContext/{}", name.replace('/', "~1")))
+        .and_then(|v| v.as_str())
+        .unwrap_or("(none)")
+        .to_owned()
+}
+
+/// `admin via s3.amazonaws.com`: who a record says called, and through which service.
+pub fn caller_of(record: &s3lab_kms::AuditRecord) -> String {
+    let who = record
+        .user_identity
+        .user_name
+        .clone()
+        .or_else(|| record.user_identity.arn.clone())
+        .unwrap_or_else(|| record.user_identity.kind.clone());
+    match &record.user_identity.invoked_by {
+        Some(via) => format!("{who} via {via}"),
+        None => who,
+    }
+}
+
+/// Creates a KMS key with `body` without showing it, and returns its id and ARN.
+pub fn create_kms_key_quietly(
+    s: &mut Script<'_>,
+    body: serde_json::Value,
+) -> Result<(String, String), ScenarioError> {
+    let response = s.quietly(Req::kms("CreateKey", body))?;
+    if response.status != 200 {
+        return Err(ScenarioError::lab(format!(
+            "could not create a KMS key: {} {}",
+            response.status,
+            response.text()
+        )));
+    }
+    key_id_and_arn(&response)
+}
+
+fn key_id_and_arn(response: &Response) -> Result<(String, String), ScenarioError> {
+    let id = kms_field(response, "/KeyMetadata/KeyId");
+    let arn = kms_field(response, "/KeyMetadata/Arn");
+    if id == "(none)" || arn == "(none)" {
+        return Err(ScenarioError::lab("CreateKey answered without a key id"));
+    }
+    Ok((id, arn))
+}
+
+/// A KMS call that must succeed, sent quietly (set-up).
+pub fn kms_quietly(
+    s: &mut Script<'_>,
+    operation: &str,
+    body: serde_json::Value,
+) -> Result<Response, ScenarioError> {
+    let response = s.quietly(Req::kms(operation, body))?;
+    if response.status == 200 {
+        Ok(response)
+    } else {
+        Err(ScenarioError::lab(format!(
+            "KMS {operation} failed: {} {}",
+            response.status,
+            response.text()
+        )))
+    }
+}
+
+/// The SSE-KMS record an object's metadata keeps (the KMS layer of a DSSE-KMS object).
+pub fn kms_record(stored: &crate::script::Stored) -> Option<&s3lab_s3::encryption::KmsRecord> {
+    stored.encryption.as_ref().and_then(|e| e.kms())
+}
+
+/// The key material of every KMS key, read from the lab's data folder and unwrapped with the
+/// key that stands in for KMS's HSMs, exactly as KMS does inside. Never shown: scenarios pass it to
+/// [`Script::remember_secret`] and check that no transcript event carries it.
+pub fn kms_key_materials(s: &Script<'_>) -> Result<Vec<crate::KeyBytes>, ScenarioError> {
+    let dir = s.lab().data_dir().join("kms");
+    let fail = |e: String| ScenarioError::lab(format!("reading the KMS state: {e}"));
+    let root = s3lab_kms::store::load_root_key(&dir)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| fail("no HSM root key".into()))?;
+    let state = s3lab_kms::store::load_state(&dir)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| fail("no state file".into()))?;
+    let mut out = Vec::new();
+    for key in &state.keys {
+        for m in &key.materials {
+            let material = root.unwrap(&key.id, &m.id, &m.wrapped).map_err(fail)?;
+            out.push(material);
+        }
+    }
+    Ok(out)
+}
+
+/// Every plaintext key behind the SSE-KMS and DSSE-KMS objects of the lab: the data keys (and S3
+/// Bucket Keys) in their KMS blobs, opened with the key material from the data folder (no KMS
+/// call, so no audit record), and the per-object keys derived from bucket keys.
+pub fn kms_data_keys(s: &Script<'_>) -> Result<Vec<crate::KeyBytes>, ScenarioError> {
+    use base64::Engine as _;
+    let dir = s.lab().data_dir().join("kms");
+    let fail = |e: String| ScenarioError::lab(format!("reading the KMS state: {e}"));
+    let root = s3lab_kms::store::load_root_key(&dir)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| fail("no HSM root key".into()))?;
+    let state = s3lab_kms::store::load_state(&dir)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| fail("no state file".into()))?;
+    let s3 = s.lab().app().s3();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = Vec::new();
+    let buckets = s3
+        .list_buckets()
+        .map_err(|e| ScenarioError::lab(format!("listing buckets: {e}")))?;
+    for bucket in buckets {
+        for key in s3.inspect_keys(&bucket.name) {
+            let Ok(meta) = s3.inspect_object(&bucket.name, &key) else {
+                continue;
+            };
+            let Ok(stored) = s3lab_s3::encryption::StoredEncryption::from_value(&meta.encryption)
+            else {
+                continue;
+            };
+            let Some(record) = stored.kms() else {
+                continue;
+            };
+            let blob = b64
+                .decode(&record.kms_ciphertext_blob)
+                .map_err(|e| fail(e.to_string()))?;
+            let header = s3lab_kms::blob::parse_header(&blob).map_err(|e| fail(e.to_string()))?;
+            let key_id = s3lab_kms::blob::uuid_bytes::format(&header.key_id);
+            let material_id = hex::encode(header.material_id);
+            let Some(m) = state
+                .keys
+                .iter()
+                .filter(|k| k.id == key_id)
+                .flat_map(|k| k.materials.iter())
+                .find(|m| m.id == material_id)
+            else {
+                continue;
+            };
+            let material = root.unwrap(&key_id, &m.id, &m.wrapped).map_err(fail)?;
+            let Ok(material) = <[u8; 32]>::try_from(material.as_slice()) else {
+                continue;
+            };
+            let material = zeroize::Zeroizing::new(material);
+            let plain = s3lab_kms::blob::open(&blob, &material, &record.encryption_context)
+                .map_err(|e| fail(e.to_string()))?;
+            if let (Some(bk), Ok(bucket_key)) =
+                (&record.bucket_key, <[u8; 32]>::try_from(plain.as_slice()))
+            {
+                let salt = b64
+                    .decode(&bk.object_key_salt)
+                    .map_err(|e| fail(e.to_string()))?;
+                let derived = s3lab_s3::bucket_keys::derive_object_key(
+                    &bucket_key,
+                    &salt,
+                    &bucket.name,
+                    &key,
+                );
+                out.push(zeroize::Zeroizing::new(derived.to_vec()));
+            }
+            out.push(plain);
+        }
+    }
+    Ok(out)
+}
+
+/// Remembers every KMS secret of the lab (key material, data keys, bucket keys) for the secrets
+/// test, and checks that none of them appears in the transcript so far. Returns whether none did.
+pub fn remember_kms_secrets(
+    s: &mut Script<'_>,
+    check_name: &str,
+    claims: &[&str],
+) -> Result<bool, ScenarioError> {
+    let mut secrets = kms_key_materials(s)?;
+    secrets.extend(kms_data_keys(s)?);
+    for secret in &secrets {
+        s.remember_secret(secret);
+    }
+    let refs: Vec<&[u8]> = secrets.iter().map(|k| k.as_slice()).collect();
+    let leaks = s3lab_transcript::find_secrets(s.transcript(), &refs);
+    Ok(s.check(
+        check_name,
+        leaks.is_empty(),
+        format!(
+            "none of the {} keys (KMS key material, data keys) in any request, response or record",
+            secrets.len()
+        ),
+        if leaks.is_empty() {
+            "none found".to_owned()
+        } else {
+            leaks.join("; ")
+        },
+        claims,
+    ))
+}
