@@ -100,7 +100,24 @@ fn script(s: &mut Script<'_>) -> Result<(), ScenarioError> {
 
     s.step("A bucket policy that refuses plain HTTP");
     let policy = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"DenyPlainHttp","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{TLS_ONLY}","arn:aws:s3:::{TLS_ONLY}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#
+        r#"{{
+  "Version": "2012-10-17",
+  "Statement": [
+    {{
+      "Sid": "DenyPlainHttp",
+      "Effect": "Deny",
+      "Principal": "*",
+      "Action": "s3:*",
+      "Resource": [
+        "arn:aws:s3:::{TLS_ONLY}",
+        "arn:aws:s3:::{TLS_ONLY}/*"
+      ],
+      "Condition": {{
+        "Bool": {{"aws:SecureTransport": "false"}}
+      }}
+    }}
+  ]
+}}"#
     );
     s.note_claims(
         "S3 accepts plain HTTP unless you say otherwise. The usual way to say otherwise is a \
