@@ -89,27 +89,87 @@ fn kms_error(request_id: &str, e: &KmsError) -> Response<Bytes> {
 }
 
 /// Decodes a request body. An empty body counts as `{}`, as AWS treats it.
+///
+/// AWS's JSON front end answers a body it cannot read with a `SerializationException`. Measured on
+/// a JSON 1.1 service of the same front end (Athena, raw HTTP against AWS): a body that is not
+/// JSON, or is JSON `null`, a string or a number, gets no message at all; a list gets "Start of
+/// list found where not expected"; a member of the wrong JSON type gets its parser's sentence,
+/// such as "STRING_VALUE can not be converted to an Integer" ([`coral_message`]). Other type
+/// faults (a blob that is not base64, for one) were not measured and get no message.
 fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, (&'static str, String)> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}".as_slice()
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| {
-        // AWS answers malformed or mistyped JSON with a SerializationException; its wording comes
-        // from its Java parser and cannot be reproduced, so the message says what serde found.
-        ("SerializationException", serde_json_message(&e))
-    })
+    let refuse = |message: &str| ("SerializationException", message.to_owned());
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| refuse(""))?;
+    match value {
+        serde_json::Value::Object(_) => {}
+        serde_json::Value::Array(_) => return Err(refuse(START_OF_LIST)),
+        _ => return Err(refuse("")),
+    }
+    serde_json::from_value(value).map_err(|e| refuse(coral_message(&e.to_string()).unwrap_or("")))
 }
 
-fn serde_json_message(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match e.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            format!("The request body is not valid JSON: {text}")
-        }
-        _ => format!("The request body does not match the operation's shape: {text}"),
+const START_OF_LIST: &str = "Start of list found where not expected";
+
+/// What AWS's JSON front end says when a member has the wrong JSON type, from serde's description
+/// of the same fault (`invalid type: string "32", expected i64`). `None` where AWS's sentence is
+/// not known.
+fn coral_message(serde_text: &str) -> Option<&'static str> {
+    #[derive(PartialEq)]
+    enum Json {
+        String,
+        Number,
+        True,
+        False,
+        List,
+        Map,
     }
+    #[derive(PartialEq)]
+    enum Shape {
+        Integer,
+        String,
+        List,
+        Structure,
+        Other,
+    }
+    let (found, expected) = serde_text
+        .strip_prefix("invalid type: ")?
+        .split_once(", expected ")?;
+    let found = match found.split([' ', '`']).next()? {
+        "string" => Json::String,
+        "integer" | "floating" => Json::Number,
+        "boolean" if found.contains("true") => Json::True,
+        "boolean" => Json::False,
+        "sequence" => Json::List,
+        "map" => Json::Map,
+        _ => return None,
+    };
+    let expected = expected.split(" at line ").next().unwrap_or(expected);
+    let shape = match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+        | "usize" => Shape::Integer,
+        "a string" | "a borrowed string" => Shape::String,
+        "a sequence" => Shape::List,
+        e if e == "a map" || e.starts_with("struct ") => Shape::Structure,
+        _ => Shape::Other,
+    };
+    Some(match (found, shape) {
+        (Json::List, Shape::List) | (Json::Map, Shape::Structure) => return None,
+        (Json::List, _) => START_OF_LIST,
+        (Json::Map, _) => "Start of structure or map found where not expected.",
+        (Json::String, Shape::Integer) => "STRING_VALUE can not be converted to an Integer",
+        (Json::String, Shape::List) => "Expected list or null",
+        (Json::String, Shape::Structure) => "Expected null",
+        (Json::Number, Shape::String) => "NUMBER_VALUE can not be converted to a String",
+        (Json::True, Shape::Integer) => "TRUE_VALUE can not be converted to an Integer",
+        (Json::True, Shape::String) => "TRUE_VALUE can not be converted to a String",
+        (Json::False, Shape::Integer) => "FALSE_VALUE can not be converted to an Integer",
+        (Json::False, Shape::String) => "FALSE_VALUE can not be converted to a String",
+        _ => return None,
+    })
 }
 
 macro_rules! dispatch {
@@ -222,5 +282,58 @@ impl KmsHttp {
             "GetKeyPolicy" => get_key_policy,
             "PutKeyPolicy" => put_key_policy,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(body: &str) -> (&'static str, String) {
+        match decode::<crate::api::GenerateDataKeyRequest>(body.as_bytes()) {
+            Ok(_) => panic!("{body} was accepted"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn unreadable_bodies_are_refused_in_the_words_of_aws_json_front_end() {
+        let s = "SerializationException";
+        for body in ["{KeyId:", "{", "null", "\"x\"", "5", r#"{"KeyId":"k",}"#] {
+            assert_eq!(refusal(body), (s, String::new()), "{body}");
+        }
+        assert_eq!(refusal("[]"), (s, START_OF_LIST.to_owned()));
+        let cases = [
+            (
+                r#"{"NumberOfBytes":"32"}"#,
+                "STRING_VALUE can not be converted to an Integer",
+            ),
+            (
+                r#"{"NumberOfBytes":true}"#,
+                "TRUE_VALUE can not be converted to an Integer",
+            ),
+            (
+                r#"{"KeyId":5}"#,
+                "NUMBER_VALUE can not be converted to a String",
+            ),
+            (
+                r#"{"KeyId":false}"#,
+                "FALSE_VALUE can not be converted to a String",
+            ),
+            (r#"{"KeyId":["k"]}"#, START_OF_LIST),
+            (
+                r#"{"KeyId":{}}"#,
+                "Start of structure or map found where not expected.",
+            ),
+            (r#"{"GrantTokens":"t"}"#, "Expected list or null"),
+        ];
+        for (body, message) in cases {
+            assert_eq!(refusal(body), (s, message.to_owned()), "{body}");
+        }
+        // A fault whose AWS wording was never measured: no message rather than an invented one.
+        assert_eq!(refusal(r#"{"NumberOfBytes":1.5}"#), (s, String::new()));
+        // `null` members are absent members, and an empty body an empty request.
+        assert!(decode::<crate::api::GenerateDataKeyRequest>(br#"{"KeyId":null}"#).is_ok());
+        assert!(decode::<crate::api::GenerateDataKeyRequest>(b" ").is_ok());
     }
 }

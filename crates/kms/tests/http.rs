@@ -167,7 +167,10 @@ fn protocol_errors_have_aws_shapes() {
     );
     let (status, t, m) = err(ep.send_raw(Some("CreateKey"), b"{not json", "admin", None));
     assert_eq!((status, t.as_str()), (400, "SerializationException"));
-    assert!(!m.is_empty());
+    assert_eq!(
+        m, "",
+        "AWS's JSON front end gives no message for a body that is not JSON"
+    );
     assert_eq!(
         err(ep.call("Encrypt", json!({"KeyId": 5}))).1,
         "SerializationException"
