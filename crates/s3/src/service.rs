@@ -499,8 +499,15 @@ impl S3 {
 
     pub fn put_bucket_policy(&self, bucket: &str, text: &str) -> S3Result<()> {
         let (record, mut config) = self.bucket(bucket)?;
-        Policy::parse_with(text, &s3lab_iam::ParseOptions::s3_bucket_policy())
+        let policy = Policy::parse_with(text, &s3lab_iam::ParseOptions::s3_bucket_policy())
             .map_err(|e| S3Error::new(400, "MalformedPolicy", e.s3_message()))?;
+        if !policy_resources_in_bucket(&policy, bucket) {
+            return Err(S3Error::new(
+                400,
+                "MalformedPolicy",
+                "Policy has invalid resource",
+            ));
+        }
         config.policy = Some(text.to_owned());
         self.save_config(record, &config)
     }
@@ -1347,4 +1354,20 @@ impl S3 {
         }
         keys
     }
+}
+
+/// Whether every `Resource` and `NotResource` of a bucket policy names `bucket` or its objects.
+/// S3 refuses a policy for one bucket that names another ("Policy has invalid resource"). A
+/// bucket name with wildcards is let through: what S3 makes of one was not seen.
+fn policy_resources_in_bucket(policy: &Policy, bucket: &str) -> bool {
+    policy.statements.iter().all(|statement| {
+        let (s3lab_iam::ResourceSpec::Resource(list) | s3lab_iam::ResourceSpec::NotResource(list)) =
+            &statement.resource;
+        list.iter().all(|resource| {
+            let named = resource
+                .strip_prefix("arn:aws:s3:::")
+                .map_or("", |rest| rest.split('/').next().unwrap_or(rest));
+            named == bucket || named.contains(['*', '?'])
+        })
+    })
 }

@@ -1028,3 +1028,33 @@ fn bucket_keys_come_from_the_bucket_setting_and_never_open_the_second_lock() {
     let e = l.get_as(reader, "default-bk", None, None).unwrap_err();
     assert_eq!((e.status, e.code), (403, "AccessDenied"));
 }
+
+#[test]
+fn a_bucket_policy_may_only_name_its_own_bucket() {
+    let l = lab();
+    l.s3.create_bucket("other", None).unwrap();
+    let policy = |resources: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":{resources}}}]}}"#
+        )
+    };
+    for ok in [
+        r#"["arn:aws:s3:::lab", "arn:aws:s3:::lab/*"]"#,
+        r#""arn:aws:s3:::lab/reports/2026.txt""#,
+        r#""arn:aws:s3:::la*/*""#,
+    ] {
+        l.s3.put_bucket_policy("lab", &policy(ok)).unwrap();
+    }
+    for bad in [
+        r#""arn:aws:s3:::other/*""#,
+        r#"["arn:aws:s3:::lab/*", "arn:aws:s3:::other"]"#,
+        r#""arn:aws:s3:::labs/*""#,
+    ] {
+        let e = l.s3.put_bucket_policy("lab", &policy(bad)).unwrap_err();
+        assert_eq!(
+            (e.status, e.code, e.message.as_str()),
+            (400, "MalformedPolicy", "Policy has invalid resource"),
+            "{bad}"
+        );
+    }
+}
