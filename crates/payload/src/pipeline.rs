@@ -212,6 +212,20 @@ impl BodyPipeline {
         }
     }
 
+    /// Also computes the MD5 of the object bytes (for an ETag), so that whoever stores them need
+    /// not hash them a second time: a request with `Content-MD5` has its MD5 computed anyway, and
+    /// it is then computed once. Returns whether [`BodyDigest::md5`] will cover the whole body:
+    /// false when called after object bytes have already passed.
+    pub fn compute_md5(&mut self) -> bool {
+        if self.md5.is_none() {
+            if self.decoded > 0 {
+                return false;
+            }
+            self.md5 = Some(Md5::new());
+        }
+        true
+    }
+
     /// What the headers promised.
     pub fn expected(&self) -> &ExpectedChecksums {
         &self.expected

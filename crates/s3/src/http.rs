@@ -497,6 +497,7 @@ struct NetworkBody {
     rx: mpsc::Receiver<Result<Bytes, S3Error>>,
     pipeline: Option<BodyPipeline>,
     checksums: BTreeMap<String, String>,
+    md5: Option<[u8; 16]>,
 }
 
 impl BodySource for NetworkBody {
@@ -524,6 +525,7 @@ impl BodySource for NetworkBody {
                         .iter()
                         .map(|(a, v)| (a.name().to_owned(), v.clone()))
                         .collect();
+                    self.md5 = digest.md5;
                     return Ok(None);
                 }
             }
@@ -532,6 +534,17 @@ impl BodySource for NetworkBody {
 
     fn checksums(&self) -> BTreeMap<String, String> {
         self.checksums.clone()
+    }
+
+    /// The pipeline hashes the decoded bytes once, for `Content-MD5` and the ETag alike.
+    fn compute_md5(&mut self) -> bool {
+        self.pipeline
+            .as_mut()
+            .is_some_and(BodyPipeline::compute_md5)
+    }
+
+    fn md5(&self) -> Option<[u8; 16]> {
+        self.md5
     }
 }
 
@@ -994,6 +1007,7 @@ impl OpContext {
             rx,
             pipeline: Some(pipeline),
             checksums: BTreeMap::new(),
+            md5: None,
         };
         blocking(move || {
             let echo_checksums = |resp: &mut Response<ResponseBody>, source: &NetworkBody| {

@@ -23,6 +23,19 @@ pub trait BodySource: Send {
     fn checksums(&self) -> std::collections::BTreeMap<String, String> {
         std::collections::BTreeMap::new()
     }
+
+    /// Asked before the first [`next_chunk`](Self::next_chunk): will the source compute the MD5
+    /// of the plaintext it yields, as it yields it? A source that hashes its bytes anyway (the
+    /// HTTP body checks `Content-MD5`) says yes, and the writer then does not hash them again.
+    fn compute_md5(&mut self) -> bool {
+        false
+    }
+
+    /// The MD5 of everything yielded, once `next_chunk` has returned `None`, when
+    /// [`compute_md5`](Self::compute_md5) said yes.
+    fn md5(&self) -> Option<[u8; 16]> {
+        None
+    }
 }
 
 impl BodySource for std::vec::IntoIter<Vec<u8>> {
@@ -96,7 +109,9 @@ pub fn write_segment(
     max_len: u64,
 ) -> S3Result<WrittenSegment> {
     let mut writer = storage.new_blob(bucket).map_err(storage_error)?;
-    let mut md5 = want_md5.then(Md5::new);
+    // MD5 is the slowest hash here: computed once, by the source when it can.
+    let md5_from_body = want_md5 && body.compute_md5();
+    let mut md5 = (want_md5 && !md5_from_body).then(Md5::new);
     let mut inner = keys.map(|k| {
         Encryptor::new(
             &k.inner,
@@ -174,11 +189,18 @@ pub fn write_segment(
         enc.finish(&mut stage2).map_err(atrest_error)?;
         writer.write_all(&stage2).map_err(storage_error)?;
     }
+    let md5 = match md5 {
+        Some(h) => Some(h.finalize().into()),
+        None if md5_from_body => Some(body.md5().ok_or_else(|| {
+            S3Error::internal("the request body ended without the MD5 it promised")
+        })?),
+        None => None,
+    };
     let blob = writer.finish().map_err(storage_error)?;
     Ok(WrittenSegment {
         blob,
         plain_len,
-        md5: md5.map(|h| h.finalize().into()),
+        md5,
     })
 }
 
