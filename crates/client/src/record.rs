@@ -21,9 +21,9 @@
 //! # Determinism
 //!
 //! With a fixed `now`, a fixed `Endpoint::host` and a deterministic server, the Exchange and the
-//! plain-HTTP WireTap are byte-for-byte stable. An HTTPS WireTap is not: record lengths (and the
-//! order in which the server's session tickets and the client's request cross) can change
-//! between runs. Snapshot tests should pin its shape, not its numbers. A server that lets hyper
+//! plain-HTTP WireTap are byte-for-byte stable. An HTTPS WireTap is not: record lengths can change
+//! between runs (and, with a server that sends TLS 1.3 session tickets, the order in which they
+//! and the client's request cross; s3lab's server sends none). Snapshot tests should pin its shape, not its numbers. A server that lets hyper
 //! add a `date` header from the real clock makes the response heads unstable too.
 
 use std::io;

@@ -23,6 +23,13 @@ pub const REGION: &str = "us-east-1";
 /// The lab's AWS account.
 pub const ACCOUNT: &str = "111122223333";
 
+/// When a seeded lab's clock starts. After April 2026, so that the dates in a transcript agree
+/// with what the lab does: new buckets already block SSE-C, as Amazon S3's have since then.
+pub const LAB_EPOCH: time::OffsetDateTime = time::macros::datetime!(2026-06-01 09:00:00 UTC);
+
+/// How much of each body a transcript keeps: enough for S3's error XML and KMS's JSON answers.
+const BODY_PREVIEW_LIMIT: usize = 1024;
+
 /// The `Host` the recording client sends. Fixed (the default ports of `s3lab serve`) so that
 /// transcripts do not depend on the ephemeral ports the in-process servers got.
 const HTTP_HOST: &str = "localhost:9080";
@@ -31,8 +38,8 @@ const HTTPS_HOST: &str = "localhost:9443";
 /// How a lab starts.
 #[derive(Debug, Clone, Default)]
 pub struct LabOptions {
-    /// `Some(n)`: a ChaCha RNG seeded with `n` and a simulated clock at 2026-01-01, so every run
-    /// is the same. `None`: the OS RNG and the real clock.
+    /// `Some(n)`: a ChaCha RNG seeded with `n` and a simulated clock at [`LAB_EPOCH`], so every
+    /// run is the same. `None`: the OS RNG and the real clock.
     pub seed: Option<u64>,
     /// Where the data folder is. `None`: a fresh temporary folder, removed with the lab.
     pub data_dir: Option<PathBuf>,
@@ -85,7 +92,10 @@ impl Lab {
                 (Some(temp), dir)
             }
         };
-        let env = Env::from_seed(options.seed);
+        let env = match options.seed {
+            Some(seed) => Env::seeded_at(seed, LAB_EPOCH),
+            None => Env::live(),
+        };
         let (files, tls) = s3lab_server::tls::load_or_create(&data_dir.join("tls"), &[])
             .map_err(|e| ScenarioError::Start(format!("could not set up TLS: {e}")))?;
         let app = Arc::new(
@@ -122,7 +132,10 @@ impl Lab {
             https,
             data_dir,
             ca_pem: files.ca_pem,
-            recorder: Recorder::default(),
+            recorder: Recorder {
+                body_limit: BODY_PREVIEW_LIMIT,
+                ..Recorder::default()
+            },
             rt,
             _temp: temp,
         })

@@ -120,8 +120,9 @@ pub fn run_keeping_secrets(
 }
 
 /// The transcript with the lengths of TLS records replaced by `…`: the one part of a seeded run
-/// that can differ between runs (ECDSA signatures and session tickets vary in length). Snapshots
-/// and the determinism test compare this form.
+/// that can differ between runs (an ECDSA signature's length varies by a byte or two; the server
+/// sends no session tickets, so the order of records is stable). Snapshots and the determinism
+/// test compare this form.
 pub fn without_tls_lengths(transcript: &Transcript) -> Transcript {
     use s3lab_transcript::{Event, Transport};
     let mut t = transcript.clone();

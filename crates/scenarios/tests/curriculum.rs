@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use s3lab_s3::encryption::StoredEncryption;
 use s3lab_scenarios::{
     catalog, find, lab::Lab, lookup, run_keeping_secrets, without_tls_lengths, LabOptions,
     ScenarioError, Transcript, CLAIMS, DEFAULT_SEED,
 };
-use s3lab_s3::encryption::StoredEncryption;
 use s3lab_transcript::{find_secrets, render_text};
 
 /// Runs one scenario the way `s3lab run` does, and returns the transcript and every key it handled.
