@@ -317,10 +317,12 @@ fn every_lab_the_book_names_exists_and_is_named_the_right_way() {
             ));
         }
     }
-    assert!(wrong.is_empty(), "the book and labs/info.toml disagree:\n{}", {
-        let v: Vec<_> = wrong.into_iter().collect();
-        v.join("\n")
-    });
+    let wrong: Vec<_> = wrong.into_iter().collect();
+    assert!(
+        wrong.is_empty(),
+        "the book and labs/info.toml disagree:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
