@@ -11,6 +11,7 @@ use tracing_subscriber::EnvFilter;
 mod admin;
 mod banner;
 mod cse;
+mod lab;
 mod run;
 mod serve;
 
@@ -41,6 +42,8 @@ enum Command {
     ///
     /// Exits with status 1 if any check fails.
     Run(run::RunArgs),
+    /// Self-paced labs with checks, hints and progress: list, start, check, hint, reset, solution, watch.
+    Lab(lab::LabArgs),
 }
 
 /// `warn` for everything, `info` for s3lab's own crates (`s3lab=info` also matches `s3lab_server`
@@ -66,12 +69,13 @@ fn init_logging(default: &str) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A transcript is the whole story of `run`; the in-process servers' start-up lines are noise.
-    let quiet = matches!(cli.command, Command::List | Command::Run(_));
+    let quiet = matches!(cli.command, Command::List | Command::Run(_) | Command::Lab(_));
     init_logging(if quiet { "warn" } else { DEFAULT_LOG });
     // The curriculum's labs own their runtimes, so these run outside the one below.
     let command = match cli.command {
         Command::List => return exit_with(run::list()),
         Command::Run(args) => return exit_with(run::run(args)),
+        Command::Lab(args) => return exit_with(lab::run(args)),
         other => other,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -85,7 +89,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
         Command::Admin(args) => runtime.block_on(admin::run(args)),
         Command::Cse(args) => runtime.block_on(cse::run(args)),
-        Command::List | Command::Run(_) => Ok(()),
+        Command::List | Command::Run(_) | Command::Lab(_) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
