@@ -17,6 +17,7 @@
 
 pub mod claims;
 mod error;
+pub mod inspect;
 pub mod lab;
 pub mod script;
 

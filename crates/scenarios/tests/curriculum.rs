@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use s3lab_s3::encryption::StoredEncryption;
 use s3lab_scenarios::{
     catalog, find, lab::Lab, lookup, run_keeping_secrets, without_tls_lengths, LabOptions,
     ScenarioError, Transcript, CLAIMS, DEFAULT_SEED,
@@ -29,46 +28,10 @@ fn run(id: &str) -> (Transcript, Vec<zeroize::Zeroizing<Vec<u8>>>) {
     (transcript, secrets)
 }
 
-/// The plaintext data key of every object the lab holds, unwrapped here the way S3 does inside:
-/// with the root key (SSE-S3, and DSSE-KMS's S3 layer) or by KMS (SSE-KMS, DSSE-KMS, and bucket
-/// keys). None of them may appear in a transcript.
+/// Every key the lab's services hold (KMS key material, data keys, bucket keys), read back from the
+/// data folder: none of them may appear in a transcript.
 fn data_keys_in(lab: &Lab) -> Vec<zeroize::Zeroizing<Vec<u8>>> {
-    use base64::Engine as _;
-    let s3 = lab.app().s3();
-    let admin = lab.app().identities().by_name("admin").expect("admin");
-    let caller = s3lab_kms::Caller::direct(admin, "127.0.0.1", "secrets-test", true);
-    let mut keys = Vec::new();
-    for bucket in s3.list_buckets().expect("buckets") {
-        for key in s3.inspect_keys(&bucket.name) {
-            if let Some(k) = s3.inspect_root_wrapped_data_key(&bucket.name, &key) {
-                keys.push(zeroize::Zeroizing::new(k.to_vec()));
-            }
-            let Ok(meta) = s3.inspect_object(&bucket.name, &key) else {
-                continue;
-            };
-            let Ok(stored) = StoredEncryption::from_value(&meta.encryption) else {
-                continue;
-            };
-            let Some(record) = stored.kms() else {
-                continue;
-            };
-            let Ok(blob) =
-                base64::engine::general_purpose::STANDARD.decode(&record.kms_ciphertext_blob)
-            else {
-                continue;
-            };
-            let request = s3lab_kms::api::DecryptRequest {
-                ciphertext_blob: Some(s3lab_kms::api::Blob::new(blob)),
-                encryption_context: Some(record.encryption_context.clone().into_iter().collect()),
-                ..Default::default()
-            };
-            // A blob whose key was deleted or disabled on purpose by the scenario stays unread.
-            if let Ok(answer) = lab.app().kms().decrypt(&caller, request) {
-                keys.push(zeroize::Zeroizing::new(answer.plaintext.0.to_vec()));
-            }
-        }
-    }
-    keys
+    s3lab_scenarios::inspect::all_service_keys(lab).expect("the lab's keys")
 }
 
 fn check_snapshot(id: &str) {

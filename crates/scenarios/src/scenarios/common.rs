@@ -269,101 +269,6 @@ pub fn kms_record(stored: &crate::script::Stored) -> Option<&s3lab_s3::encryptio
     stored.encryption.as_ref().and_then(|e| e.kms())
 }
 
-/// The key material of every KMS key, read from the lab's data folder and unwrapped with the
-/// key that stands in for KMS's HSMs, exactly as KMS does inside. Never shown: scenarios pass it to
-/// [`Script::remember_secret`] and check that no transcript event carries it.
-pub fn kms_key_materials(s: &Script<'_>) -> Result<Vec<crate::KeyBytes>, ScenarioError> {
-    let dir = s.lab().data_dir().join("kms");
-    let fail = |e: String| ScenarioError::lab(format!("reading the KMS state: {e}"));
-    let root = s3lab_kms::store::load_root_key(&dir)
-        .map_err(|e| fail(e.to_string()))?
-        .ok_or_else(|| fail("no HSM root key".into()))?;
-    let state = s3lab_kms::store::load_state(&dir)
-        .map_err(|e| fail(e.to_string()))?
-        .ok_or_else(|| fail("no state file".into()))?;
-    let mut out = Vec::new();
-    for key in &state.keys {
-        for m in &key.materials {
-            let material = root.unwrap(&key.id, &m.id, &m.wrapped).map_err(fail)?;
-            out.push(material);
-        }
-    }
-    Ok(out)
-}
-
-/// Every plaintext key behind the SSE-KMS and DSSE-KMS objects of the lab: the data keys (and S3
-/// Bucket Keys) in their KMS blobs, opened with the key material from the data folder (no KMS
-/// call, so no audit record), and the per-object keys derived from bucket keys.
-pub fn kms_data_keys(s: &Script<'_>) -> Result<Vec<crate::KeyBytes>, ScenarioError> {
-    use base64::Engine as _;
-    let dir = s.lab().data_dir().join("kms");
-    let fail = |e: String| ScenarioError::lab(format!("reading the KMS state: {e}"));
-    let root = s3lab_kms::store::load_root_key(&dir)
-        .map_err(|e| fail(e.to_string()))?
-        .ok_or_else(|| fail("no HSM root key".into()))?;
-    let state = s3lab_kms::store::load_state(&dir)
-        .map_err(|e| fail(e.to_string()))?
-        .ok_or_else(|| fail("no state file".into()))?;
-    let s3 = s.lab().app().s3();
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let mut out = Vec::new();
-    let buckets = s3
-        .list_buckets()
-        .map_err(|e| ScenarioError::lab(format!("listing buckets: {e}")))?;
-    for bucket in buckets {
-        for key in s3.inspect_keys(&bucket.name) {
-            let Ok(meta) = s3.inspect_object(&bucket.name, &key) else {
-                continue;
-            };
-            let Ok(stored) = s3lab_s3::encryption::StoredEncryption::from_value(&meta.encryption)
-            else {
-                continue;
-            };
-            let Some(record) = stored.kms() else {
-                continue;
-            };
-            let blob = b64
-                .decode(&record.kms_ciphertext_blob)
-                .map_err(|e| fail(e.to_string()))?;
-            let header = s3lab_kms::blob::parse_header(&blob).map_err(|e| fail(e.to_string()))?;
-            let key_id = s3lab_kms::blob::uuid_bytes::format(&header.key_id);
-            let material_id = hex::encode(header.material_id);
-            let Some(m) = state
-                .keys
-                .iter()
-                .filter(|k| k.id == key_id)
-                .flat_map(|k| k.materials.iter())
-                .find(|m| m.id == material_id)
-            else {
-                continue;
-            };
-            let material = root.unwrap(&key_id, &m.id, &m.wrapped).map_err(fail)?;
-            let Ok(material) = <[u8; 32]>::try_from(material.as_slice()) else {
-                continue;
-            };
-            let material = zeroize::Zeroizing::new(material);
-            let plain = s3lab_kms::blob::open(&blob, &material, &record.encryption_context)
-                .map_err(|e| fail(e.to_string()))?;
-            if let (Some(bk), Ok(bucket_key)) =
-                (&record.bucket_key, <[u8; 32]>::try_from(plain.as_slice()))
-            {
-                let salt = b64
-                    .decode(&bk.object_key_salt)
-                    .map_err(|e| fail(e.to_string()))?;
-                let derived = s3lab_s3::bucket_keys::derive_object_key(
-                    &bucket_key,
-                    &salt,
-                    &bucket.name,
-                    &key,
-                );
-                out.push(zeroize::Zeroizing::new(derived.to_vec()));
-            }
-            out.push(plain);
-        }
-    }
-    Ok(out)
-}
-
 /// Remembers every KMS secret of the lab (key material, data keys, bucket keys) for the secrets
 /// test, and checks that none of them appears in the transcript so far. Returns whether none did.
 pub fn remember_kms_secrets(
@@ -371,8 +276,8 @@ pub fn remember_kms_secrets(
     check_name: &str,
     claims: &[&str],
 ) -> Result<bool, ScenarioError> {
-    let mut secrets = kms_key_materials(s)?;
-    secrets.extend(kms_data_keys(s)?);
+    let mut secrets = crate::inspect::kms_key_materials(s.lab())?;
+    secrets.extend(crate::inspect::kms_data_keys(s.lab())?);
     for secret in &secrets {
         s.remember_secret(secret);
     }
