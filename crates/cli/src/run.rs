@@ -29,7 +29,7 @@ pub struct RunArgs {
     all: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// The seed of the lab's RNG (the clock then starts at 2026-01-01T00:00:00Z). The same seed
+    /// The seed of the lab's RNG (the clock then starts at 2026-06-01T09:00:00Z). The same seed
     /// gives the same transcript.
     #[arg(long, default_value_t = DEFAULT_SEED, conflicts_with = "live")]
     seed: u64,
