@@ -4,7 +4,8 @@
 //! 1. a Python venv in `target/py-venv` with the pinned clients from `tests/python/requirements.txt`
 //!    (installed again only when that file changes);
 //! 2. `cargo build --workspace --bins`, then `cargo test --workspace`;
-//! 3. pytest on `tests/python`, against the freshly built `s3lab` binary.
+//! 3. pytest on `tests/python`, against the freshly built `s3lab` binary;
+//! 4. `mdbook build book` with a pinned mdbook, installed into `target/tools` on first use.
 //!
 //! It stops at the first stage that fails, prints one summary line per stage and exits non-zero if
 //! anything failed. Only the standard library is used, so this builds in seconds.
@@ -21,7 +22,8 @@ const USAGE: &str = "\
 usage: cargo xtask test [--rust-only | --python-only] [-- <extra pytest arguments>]
 
   test            set up target/py-venv, build the binaries, run `cargo test --workspace`,
-                  then run pytest on tests/python against target/debug/s3lab
+                  run pytest on tests/python against target/debug/s3lab, then build the book
+                  with a pinned mdbook (installed into target/tools on first use)
   --rust-only     skip the Python venv and pytest
   --python-only   skip `cargo test` (the binaries are still built, pytest needs them)
   -- ARGS         passed to pytest, e.g. `cargo xtask test --python-only -- -k rotation -x`";
@@ -32,6 +34,10 @@ const REQUIREMENTS: &str = "tests/python/requirements.txt";
 const PYTHON_TESTS: &str = "tests/python";
 /// The stamp file inside the venv that records which requirements were installed.
 const STAMP: &str = "s3lab-requirements.stamp";
+/// The mdbook that builds `book/`, pinned so the book renders the same everywhere.
+const MDBOOK_VERSION: &str = "0.5.4";
+/// What `mdbook --version` prints for it.
+const MDBOOK_VERSION_LINE: &str = "mdbook v0.5.4";
 /// pytest's exit code when it collected no tests.
 const PYTEST_NO_TESTS: i32 = 5;
 
@@ -196,6 +202,11 @@ fn run_test(options: &TestOptions) -> ExitCode {
             skip_python,
             Box::new(|| run_pytest(&root, &venv, &target_dir, &options.pytest_args)),
         ),
+        (
+            "mdbook build",
+            skip_rust_tests,
+            Box::new(|| build_book(&cargo, &root)),
+        ),
     ];
 
     let mut results: Vec<(&'static str, Outcome)> = Vec::new();
@@ -328,6 +339,42 @@ fn run_inherited(command: &mut Command, what: &str) -> Result<(), Failure> {
             status.code(),
         ))
     }
+}
+
+/// Installs the pinned mdbook into `target/tools` (once; `cargo install` skips an installed
+/// version) and builds the book, so a broken include or chapter fails the test command.
+fn build_book(cargo: &OsString, root: &Path) -> Result<(), Failure> {
+    let tools = root.join("target").join("tools");
+    let mdbook = tools.join("bin").join(if cfg!(windows) {
+        "mdbook.exe"
+    } else {
+        "mdbook"
+    });
+    let installed = Command::new(&mdbook)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if installed.as_deref() != Some(MDBOOK_VERSION_LINE) {
+        let mut install = Command::new(cargo);
+        install
+            .args(["install", "mdbook", "--locked", "--version", MDBOOK_VERSION])
+            // The book needs neither `mdbook serve` nor `watch`: without them it builds in half
+            // the time.
+            .args(["--no-default-features", "--features", "search", "--root"])
+            .arg(&tools)
+            .current_dir(root)
+            // Its own target dir under target/, so the workspace's build is untouched.
+            .env("CARGO_TARGET_DIR", tools.join("build"));
+        run_inherited(
+            &mut install,
+            &format!("cargo install mdbook {MDBOOK_VERSION}"),
+        )?;
+    }
+    let mut build = Command::new(&mdbook);
+    build.args(["build", "book"]).current_dir(root);
+    run_inherited(&mut build, "mdbook build book")
 }
 
 fn venv_bin(venv: &Path) -> PathBuf {
