@@ -147,7 +147,7 @@ fn out(text: &str) -> anyhow::Result<()> {
 
 /// `Progress: [#######>--------------]  5/18`, as rustlings draws it.
 pub fn progress_bar(done: usize, total: usize, width: usize) -> String {
-    let filled = if total == 0 { 0 } else { done * width / total };
+    let filled = (done * width).checked_div(total).unwrap_or(0);
     let mut bar = "#".repeat(filled);
     if filled < width {
         bar.push(if done > 0 { '>' } else { '-' });
