@@ -436,7 +436,15 @@ impl S3 {
             owner: self.config.account_id.clone(),
             config: serde_json::to_value(&config).map_err(|e| S3Error::internal(&e.to_string()))?,
         };
-        self.storage.create_bucket(&record).map_err(storage_error)
+        match self.storage.create_bucket(&record) {
+            // "For legacy compatibility, if you re-create an existing bucket that you already own
+            // in the North Virginia Region, Amazon S3 returns 200 OK" (API reference,
+            // BucketAlreadyOwnedByYou); every other region answers 409. The bucket is left as it
+            // is. Every identity of the lab is in one account, so the bucket is always the
+            // requester's own.
+            Err(s3lab_storage::StorageError::BucketExists(_)) if region == "us-east-1" => Ok(()),
+            other => other.map_err(storage_error),
+        }
     }
 
     pub fn head_bucket(&self, bucket: &str) -> S3Result<BucketRecord> {

@@ -1058,3 +1058,36 @@ fn a_bucket_policy_may_only_name_its_own_bucket() {
         );
     }
 }
+
+#[test]
+fn re_creating_your_own_bucket_is_200_in_us_east_1_and_409_elsewhere() {
+    let l = lab();
+    l.put(
+        "kept",
+        b"still here",
+        SseRequest::Unspecified { bucket_key: None },
+    )
+    .unwrap();
+    l.s3.create_bucket("lab", None).unwrap();
+    let got = l.get("kept", None, None).unwrap();
+    assert_eq!(got, b"still here", "the bucket is left as it was");
+
+    let env = Env::seeded(10);
+    let kms = Arc::new(Kms::open(None, KmsConfig::default(), env.clone()).unwrap());
+    let ids = Arc::new(IdentityTable::builtin("111122223333"));
+    let config = S3Config {
+        region: "eu-west-1".into(),
+        ..S3Config::default()
+    };
+    let s3 = S3::new(config, env, Arc::new(MemoryStorage::new()), kms, None, ids).unwrap();
+    s3.create_bucket("mine", None).unwrap();
+    let e = s3.create_bucket("mine", None).unwrap_err();
+    assert_eq!(
+        (e.status, e.code, e.message.as_str()),
+        (
+            409,
+            "BucketAlreadyOwnedByYou",
+            "Your previous request to create the named bucket succeeded and you already own it."
+        )
+    );
+}
