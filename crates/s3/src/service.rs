@@ -30,6 +30,18 @@ pub const CHUNK_SIZE: ChunkSize = ChunkSize::DEFAULT;
 pub const MAX_PUT: u64 = 5 * 1024 * 1024 * 1024;
 /// S3's minimum size of every part but the last (5 MiB).
 pub const MIN_PART: u64 = 5 * 1024 * 1024;
+/// The longest object key S3 stores, in bytes of UTF-8.
+pub const MAX_KEY_LEN: usize = 1024;
+
+/// Writes refuse keys longer than [`MAX_KEY_LEN`], as S3 does.
+fn check_key_len(key: &str) -> S3Result<()> {
+    if key.len() > MAX_KEY_LEN {
+        return Err(S3Error::new(400, "KeyTooLongError", "Your key is too long")
+            .with("Size", key.len().to_string())
+            .with("MaxSizeAllowed", MAX_KEY_LEN.to_string()));
+    }
+    Ok(())
+}
 pub const MAX_USER_METADATA: usize = 2048;
 
 #[derive(Debug, Clone)]
@@ -651,6 +663,7 @@ impl S3 {
         input: PutObject,
         body: &mut dyn BodySource,
     ) -> S3Result<PutObjectOutput> {
+        check_key_len(&input.key)?;
         Self::check_headers(&input.headers)?;
         let (_, config) = self.bucket(&input.bucket)?;
         let mode = self.write_mode(requester, &input.sse, &config, (&input.bucket, &input.key))?;
@@ -961,6 +974,7 @@ impl S3 {
         requester: Requester,
         input: CopyObject,
     ) -> S3Result<CopyObjectOutput> {
+        check_key_len(&input.key)?;
         let source = GetObject {
             bucket: input.source_bucket.clone(),
             key: input.source_key.clone(),
@@ -1035,6 +1049,7 @@ impl S3 {
         sse: &SseRequest,
         headers: &ObjectHeaders,
     ) -> S3Result<(String, SseResponse)> {
+        check_key_len(key)?;
         Self::check_headers(headers)?;
         let (_, config) = self.bucket(bucket)?;
         let mode = self.write_mode(requester, sse, &config, (bucket, key))?;

@@ -1091,3 +1091,54 @@ fn re_creating_your_own_bucket_is_200_in_us_east_1_and_409_elsewhere() {
         )
     );
 }
+
+#[test]
+fn writes_refuse_keys_over_1024_bytes() {
+    let l = lab();
+    let plain = || SseRequest::Unspecified { bucket_key: None };
+    let longest = "k".repeat(1024);
+    l.put(&longest, b"fits", plain()).unwrap();
+    assert_eq!(l.get(&longest, None, None).unwrap(), b"fits");
+    let too_long = "é".repeat(513); // 1026 bytes of UTF-8, 513 characters
+    let refused = |e: S3Error| {
+        assert_eq!(
+            (e.status, e.code, e.message.as_str()),
+            (400, "KeyTooLongError", "Your key is too long")
+        );
+        assert_eq!(
+            e.extra,
+            vec![
+                ("Size", "1026".to_owned()),
+                ("MaxSizeAllowed", "1024".to_owned())
+            ]
+        );
+    };
+    refused(l.put(&too_long, b"x", plain()).unwrap_err());
+    refused(
+        l.s3.create_multipart_upload(
+            l.admin(),
+            "lab",
+            &too_long,
+            &plain(),
+            &ObjectHeaders::default(),
+        )
+        .unwrap_err(),
+    );
+    refused(
+        l.s3.copy_object(
+            l.admin(),
+            CopyObject {
+                bucket: "lab".into(),
+                key: too_long.clone(),
+                source_bucket: "lab".into(),
+                source_key: longest,
+                source_customer_key: None,
+                source_conditions: Conditions::default(),
+                sse: plain(),
+                replace_headers: None,
+                tagging_replace: None,
+            },
+        )
+        .unwrap_err(),
+    );
+}
