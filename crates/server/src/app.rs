@@ -139,12 +139,16 @@ impl LabApp {
     }
 }
 
-/// True when the `Authorization` header's credential scope names the service `kms`.
-fn signed_for_kms(req: &Request<Incoming>) -> bool {
-    req.headers()
+/// Whether a request is for KMS rather than S3, which share the lab's listeners: its
+/// `X-Amz-Target` names KMS, or it is the `POST /` of the JSON protocol (S3 has no such operation)
+/// signed for the service `kms`. Anything else goes to S3, as it would at S3's own endpoint; a
+/// `GET /bucket/key` signed for `kms` gets S3's "incorrect service" refusal.
+fn is_for_kms(method: &http::Method, path: &str, headers: &http::HeaderMap) -> bool {
+    let signed_for_kms = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|auth| auth.contains("/kms/aws4_request"))
+        .is_some_and(|auth| auth.contains("/kms/aws4_request"));
+    is_kms_request(headers) || (signed_for_kms && method == http::Method::POST && path == "/")
 }
 
 async fn serve_kms(
@@ -201,7 +205,7 @@ impl Handler for LabHandler {
         let app = self.0.clone();
         Box::pin(async move {
             let date = s3lab_s3::http::http_date(app.config.auth_clock.now());
-            let mut resp = if is_kms_request(req.headers()) || signed_for_kms(&req) {
+            let mut resp = if is_for_kms(req.method(), req.uri().path(), req.headers()) {
                 serve_kms(app, req, conn).await
             } else {
                 let conn = Connection {
@@ -217,5 +221,41 @@ impl Handler for LabHandler {
             }
             resp
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> http::HeaderMap {
+        pairs
+            .iter()
+            .map(|(n, v)| {
+                (
+                    http::HeaderName::from_static(n),
+                    http::HeaderValue::from_static(v),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kms_and_s3_requests_are_told_apart() {
+        const KMS_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0";
+        const S3_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
+        let target = headers(&[("x-amz-target", "TrentService.ListKeys")]);
+        let kms_signed = headers(&[("authorization", KMS_AUTH)]);
+        let s3_signed = headers(&[("authorization", S3_AUTH)]);
+        assert!(is_for_kms(&http::Method::POST, "/", &target));
+        // The JSON protocol's POST / signed for KMS is KMS's, even without a target (KMS then
+        // answers UnknownOperationException, as AWS does).
+        assert!(is_for_kms(&http::Method::POST, "/", &kms_signed));
+        // A bucket or object path signed for the wrong service is S3's to refuse.
+        assert!(!is_for_kms(&http::Method::GET, "/bucket/key", &kms_signed));
+        assert!(!is_for_kms(&http::Method::GET, "/", &kms_signed));
+        assert!(!is_for_kms(&http::Method::POST, "/bucket", &kms_signed));
+        assert!(!is_for_kms(&http::Method::POST, "/", &s3_signed));
+        assert!(!is_for_kms(&http::Method::GET, "/", &headers(&[])));
     }
 }
