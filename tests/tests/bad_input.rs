@@ -364,6 +364,8 @@ enum Expected {
     Error(u16, &'static str, String),
     /// The CSE client's refusal, by its `Display` text.
     Cse(String),
+    /// Not an error: S3 ignores what is wrong and answers 200 with this body.
+    Ignored(&'static str),
 }
 
 struct Row {
@@ -383,6 +385,15 @@ fn row(
         name,
         request: Request::Http(req),
         expected: Expected::Error(status, code, message.into()),
+    }
+}
+
+/// A request whose fault S3 ignores: 200 and `body`.
+fn ignored(name: &'static str, req: RawRequest<'static>, body: &'static str) -> Row {
+    Row {
+        name,
+        request: Request::Http(req),
+        expected: Expected::Ignored(body),
     }
 }
 
@@ -825,6 +836,40 @@ fn table(lab: &TestLab, s: &Setup) -> Vec<Row> {
         row("aws-chunked declared trailer missing", trailer_put(lab, "trailer", "\r\n"), 400, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema."),
         row("aws-chunked trailer checksum wrong", trailer_put(lab, "trailer", "x-amz-checksum-crc32:AAAAAA==\r\n\r\n"), 400, "BadDigest", "The CRC32 you specified did not match the calculated checksum."),
         row("aws-chunked trailer checksum not base64", trailer_put(lab, "trailer", "x-amz-checksum-crc32:???\r\n\r\n"), 400, "InvalidRequest", "Value for x-amz-checksum-crc32 trailing header is invalid."),
+        // ----- buckets, keys, metadata, checksums -----
+        row("CreateBucket with an invalid name", RawRequest::new(Method::PUT, "/Not_A_Bucket"), 400, "InvalidBucketName", "The specified bucket is not valid."),
+        row("DeleteBucket of a bucket with objects", RawRequest::new(Method::DELETE, &format!("/{BUCKET}")), 409, "BucketNotEmpty", "The bucket you tried to delete is not empty"),
+        row("ListObjectsV2 of a bucket that does not exist", RawRequest::new(Method::GET, "/no-such-bucket-here?list-type=2"), 404, "NoSuchBucket", "The specified bucket does not exist"),
+        row("GET of a key that does not exist", RawRequest::new(Method::GET, &path("no/such/key")), 404, "NoSuchKey", "The specified key does not exist."),
+        row("HEAD of a key that does not exist", RawRequest::new(Method::HEAD, &path("no/such/key")), 404, "", ""),
+        row("ListObjectsV2 max-keys not a number", RawRequest::new(Method::GET, &format!("/{BUCKET}?list-type=2&max-keys=many")), 400, "InvalidArgument", "Provided max-keys not an integer or within integer range"),
+        row("object key of 1025 bytes", RawRequest::new(Method::PUT, &path(&"k".repeat(1025))).body("x"), 400, "KeyTooLongError", "Your key is too long"),
+        row("user metadata over 2 KB", put("meta").header("x-amz-meta-big", "m".repeat(2100)), 400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size."),
+        row("copy of an object onto itself, unchanged", RawRequest::new(Method::PUT, &path("ten")).header("x-amz-copy-source", format!("/{BUCKET}/ten")), 400, "InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."),
+        row("GET with a Range and a partNumber", RawRequest::new(Method::GET, &path("ten?partNumber=1")).header("range", "bytes=0-1"), 400, "InvalidRequest", "Cannot specify both Range header and partNumber query parameter."),
+        row("upload part number not a number", RawRequest::new(Method::PUT, &path(&format!("mp?partNumber=one&uploadId={up}"))).body("p"), 400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive"),
+        row("complete with a part listed twice", complete(up, &[(1, &s.etag1), (1, &s.etag1)]), 400, "InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number."),
+        row("PutObject Content-MD5 of another body", put("md5").header("content-md5", md5_b64(b"other")), 400, "BadDigest", "The Content-MD5 you specified did not match what we received."),
+        row("PutObject x-amz-checksum-crc32 not base64", put("crc").header("x-amz-checksum-crc32", "???"), 400, "InvalidRequest", "Value for x-amz-checksum-crc32 header is invalid."),
+        row("PutObject x-amz-checksum-crc32 of another body", put("crc").header("x-amz-checksum-crc32", "AAAAAA=="), 400, "BadDigest", "The CRC32 you specified did not match the calculated checksum."),
+        row("PutObject x-amz-checksum of an unknown algorithm", put("crc").header("x-amz-checksum-crc99", "AAAAAA=="), 400, "InvalidRequest", "The algorithm type you specified in x-amz-checksum- header is invalid."),
+        ignored("Range with its last byte before its first", RawRequest::new(Method::GET, &path("ten")).header("range", "bytes=5-2"), "0123456789"),
+        ignored("Range that is not bytes=", RawRequest::new(Method::GET, &path("ten")).header("range", "lines=1-2"), "0123456789"),
+        // ----- more SigV4 and KMS -----
+        row("credential date not the request's date", signed_get(lab, signer(admin, REGION, now), |h| {
+            let auth = h.iter().find(|(n, _)| n == "authorization").unwrap().1.clone();
+            let date = &sigv4::format_amz_date(now)[..8];
+            replace(h, "authorization", auth.replacen(date, "20200101", 1));
+        }), 400, "AuthorizationHeaderMalformed", format!("{MALFORMED_AUTH}Invalid credential date. Date is not the same as X-Amz-Date.")),
+        row("credential scoped to the kms service", signed_get(lab, signer(admin, REGION, now), |h| {
+            let auth = h.iter().find(|(n, _)| n == "authorization").unwrap().1.clone();
+            replace(h, "authorization", auth.replacen("/s3/aws4_request", "/kms/aws4_request", 1));
+        }), 400, "AuthorizationHeaderMalformed", format!("{MALFORMED_AUTH}incorrect service \"kms\". This endpoint belongs to \"s3\".")),
+        row("presigned URL scoped to another region", presigned(lab, now, 60, |q| q.replace(&format!("%2F{REGION}%2F"), "%2Feu-west-1%2F")), 400, "AuthorizationQueryParametersError", format!("Error parsing the X-Amz-Credential parameter; the region 'eu-west-1' is wrong; expecting '{REGION}'")),
+        row("KMS request from an unknown access key", kms("ListKeys", "{}").auth(Auth::Anonymous).header("authorization", format!("AWS4-HMAC-SHA256 Credential=AKIAUNKNOWNKEY000000/{}/{REGION}/kms/aws4_request, SignedHeaders=host, Signature={}", &sigv4::format_amz_date(now)[..8], "0".repeat(64))).header("x-amz-date", sigv4::format_amz_date(now)), 400, "UnrecognizedClientException", "The security token included in the request is invalid."),
+        row("KMS encryption context value a number", kms("Encrypt", &format!(r#"{{"KeyId":"{}","Plaintext":"{}","EncryptionContext":{{"a":1}}}}"#, s.key_arn, B64.encode(b"x"))), 400, "SerializationException", "NUMBER_VALUE can not be converted to a String"),
+        row("KMS ListKeys Limit 0", kms("ListKeys", r#"{"Limit":0}"#), 400, "ValidationException", "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+        row("KMS GenerateDataKey KeySpec AES_512", kms("GenerateDataKey", &format!(r#"{{"KeyId":"{}","KeySpec":"AES_512"}}"#, s.key_arn)), 400, "ValidationException", "1 validation error detected: Value 'AES_512' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]"),
         // ----- CSE metadata (decrypted by s3lab-cse) -----
         cse_row("CSE wrapped key not base64", "cse-key-not-base64", "the metadata value x-amz-3 is not valid base64"),
         cse_row("CSE key commitment missing", "cse-commitment-missing", "the S3 Encryption Client metadata is incomplete: x-amz-d is missing"),
@@ -881,6 +926,16 @@ async fn malformed_requests_get_aws_errors_and_the_server_stays_up() {
                 } else if got != want {
                     failures.push(format!(
                         "{name}:\n    expected {want:?}\n    observed {got:?}"
+                    ));
+                }
+            }
+            (Request::Http(req), Expected::Ignored(body)) => {
+                let r = lab.raw(req).await;
+                if (r.status, r.text().as_str()) != (200, body) {
+                    failures.push(format!(
+                        "{name}:\n    expected 200 {body:?}\n    observed {} {:?}",
+                        r.status,
+                        r.text()
                     ));
                 }
             }
