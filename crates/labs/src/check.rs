@@ -837,15 +837,26 @@ fn read_answer(work: &Path, file: &str) -> Option<String> {
         .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
+/// An answer as compared: trimmed, without surrounding quotes (pasted from JSON), lower case.
 fn normalize(s: &str) -> String {
-    s.trim().to_lowercase()
+    s.trim().trim_matches('"').trim().to_lowercase()
 }
 
+/// The items of a list answer: one per line or comma-separated, quotes trimmed, and an object
+/// written as `s3://bucket/key` counted as its key.
 fn items(s: &str) -> BTreeSet<String> {
     s.split(['\n', ','])
-        .map(str::trim)
+        .map(|i| i.trim().trim_matches('"').trim())
         .filter(|i| !i.is_empty())
-        .map(str::to_owned)
+        .map(|i| {
+            match i
+                .strip_prefix("s3://")
+                .and_then(|rest| rest.split_once('/'))
+            {
+                Some((_, key)) => key.to_owned(),
+                None => i.to_owned(),
+            }
+        })
         .collect()
 }
 
@@ -1215,6 +1226,14 @@ mod tests {
             "{e}"
         );
         assert!(compare_answer("a.txt", "x\ny, z", "z\nx\ny", Compare::Set).is_ok());
+        assert!(compare_answer("a.txt", "\"abc\"\n", "ABC", Compare::Text).is_ok());
+        assert!(compare_answer(
+            "a.txt",
+            "s3://locked/team/a.txt\n\"b\"",
+            "team/a.txt\nb",
+            Compare::Set
+        )
+        .is_ok());
         let e = compare_answer("a.txt", "x\nq", "x\ny", Compare::Set).unwrap_err();
         assert!(e.contains("1 of them right, 1 missing"), "{e}");
         assert_eq!(
