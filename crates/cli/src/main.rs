@@ -1,6 +1,7 @@
 //! `s3lab`: a teaching lab that mocks Amazon S3 and AWS KMS on loopback.
 //!
-//! `s3lab serve` runs the lab's servers; `s3lab admin` controls a running one.
+//! `s3lab` alone opens the terminal UI; `s3lab serve` runs the lab's servers; `s3lab admin`
+//! controls a running one.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
@@ -23,7 +24,28 @@ mod serve;
 )]
 struct Cli {
     #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    tui: TuiArgs,
+}
+
+/// The command line when it names a command.
+struct WithCommand {
     command: Command,
+}
+
+/// With no command, `s3lab` opens the terminal UI.
+#[derive(Debug, clap::Args)]
+struct TuiArgs {
+    /// The terminal UI's seed: the same seed shows the same keys, ids and dates.
+    #[arg(long, default_value_t = s3lab_scenarios::DEFAULT_SEED, conflicts_with = "live")]
+    seed: u64,
+    /// Real randomness and the real clock in the terminal UI, instead of a seed.
+    #[arg(long)]
+    live: bool,
+    /// The terminal UI's theme (else the one you chose last, else dark).
+    #[arg(long, value_parser = ["dark", "light", "high-contrast"])]
+    theme: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,9 +89,17 @@ fn init_logging(default: &str) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let parsed = Cli::parse();
+    let Some(command) = parsed.command else {
+        // No logging: the in-process servers' lines would write over the screen.
+        return tui(&parsed.tui);
+    };
+    let cli = WithCommand { command };
     // A transcript is the whole story of `run`; the in-process servers' start-up lines are noise.
-    let quiet = matches!(cli.command, Command::List | Command::Run(_) | Command::Lab(_));
+    let quiet = matches!(
+        cli.command,
+        Command::List | Command::Run(_) | Command::Lab(_)
+    );
     init_logging(if quiet { "warn" } else { DEFAULT_LOG });
     // The curriculum's labs own their runtimes, so these run outside the one below.
     let command = match cli.command {
@@ -94,6 +124,18 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
+    }
+}
+
+/// `s3lab` alone: the terminal UI.
+fn tui(args: &TuiArgs) -> ExitCode {
+    let options = s3lab_tui::Options {
+        seed: (!args.live).then_some(args.seed),
+        theme: args.theme.as_deref().and_then(s3lab_tui::ThemeName::parse),
+    };
+    match s3lab_tui::run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&anyhow::Error::new(e)),
     }
 }
 

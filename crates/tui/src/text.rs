@@ -84,7 +84,8 @@ pub fn wrap(lines: Vec<Line<'static>>, max: usize, hang: Hang) -> Vec<Line<'stat
         }
         let mut current: Vec<(char, Style)> = Vec::new();
         let mut cur_w = 0;
-        let mut first = true;
+        // Where the text of the current line starts: a line is never broken before it.
+        let mut start_w = cells.iter().take_while(|(c, _)| *c == ' ').count();
         let flush = |current: &mut Vec<(char, Style)>, out: &mut Vec<Line<'static>>| {
             while current.last().is_some_and(|(c, _)| *c == ' ') {
                 current.pop();
@@ -101,11 +102,11 @@ pub fn wrap(lines: Vec<Line<'static>>, max: usize, hang: Hang) -> Vec<Line<'stat
                 .map(|(c, _)| c.width().unwrap_or(0))
                 .sum();
             let limit = max;
-            if cur_w + word_w > limit && cur_w > (if first { 0 } else { hang }) {
+            if cur_w + word_w > limit && cur_w > start_w {
                 flush(&mut current, &mut out);
-                first = false;
                 current.extend(std::iter::repeat_n((' ', Style::default()), hang));
                 cur_w = hang;
+                start_w = hang;
             }
             for &(c, st) in word {
                 let cw = c.width().unwrap_or(0);
@@ -114,7 +115,7 @@ pub fn wrap(lines: Vec<Line<'static>>, max: usize, hang: Hang) -> Vec<Line<'stat
                         continue;
                     }
                     flush(&mut current, &mut out);
-                    first = false;
+                    start_w = hang;
                     current.extend(std::iter::repeat_n((' ', Style::default()), hang));
                     cur_w = hang;
                 }
