@@ -85,6 +85,10 @@ fn init_logging(default: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(color)
         .with_env_filter(filter)
+        // A log line that cannot be written is lost, and nothing more: by default the subscriber
+        // reports the failure with `eprintln!`, which panics when stderr is closed or its file is
+        // on a full disk, and took the lab down with it.
+        .log_internal_errors(false)
         .init();
 }
 

@@ -215,6 +215,50 @@ fn serve_announces_itself_and_answers_on_both_ports() {
     assert!(secure.contains("<Code>AccessDenied</Code>"), "{secure}");
 }
 
+/// A log line that cannot be written (stderr closed, or a log file on a full disk) must not stop
+/// the lab: tracing-subscriber reports its own write errors with `eprintln!`, which panics when
+/// stderr cannot be written either.
+#[test]
+fn a_closed_stderr_does_not_stop_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ready_path = dir.path().join("ready.json");
+    let (data_s, ready_s) = (data.to_str().unwrap(), ready_path.to_str().unwrap());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s3lab"))
+        .args(serve_args(data_s, ready_s))
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("could not run s3lab");
+    drop(child.stderr.take());
+    let (tx, lines) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut serve = Serve {
+        child,
+        lines,
+        stdout: Vec::new(),
+        stderr: Arc::new(Mutex::new("(closed)".to_owned())),
+    };
+    serve.wait_ready();
+    let ready: ReadyInfo = read_ready_file(&ready_path).unwrap();
+    let plain = get_http(&ready.http);
+    assert!(plain.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{plain}");
+    assert!(
+        serve.child.try_wait().unwrap().is_none(),
+        "s3lab stopped after writing to a closed stderr"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_it_gracefully_with_exit_code_zero() {
