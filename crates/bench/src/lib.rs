@@ -1,7 +1,8 @@
 //! `s3lab-bench`: what each server-side encryption mode costs, measured side by side.
 //!
-//! It starts the lab in this process (the same `LabApp` and listeners as `s3lab serve`, with a
-//! data folder in the temp folder, on a runtime of its own) and runs rounds of PUTs and GETs of each
+//! It starts the lab in this process (the same `LabApp` and listeners as `s3lab serve`, on a
+//! runtime of its own; its state in memory, as moto keeps its own, or with `--durable` in a data
+//! folder with fsynced writes, as `s3lab serve` keeps it) and runs rounds of PUTs and GETs of each
 //! size in each mode:
 //!
 //! - **none**: a bucket with the lab's pre-2023 unencrypted-history switch on, so the same server
@@ -252,9 +253,10 @@ pub struct Options {
     #[arg(long, requires = "tls_dir")]
     pub write_tls: bool,
 
-    /// Keep the lab's S3 and KMS state in memory instead of a data folder in the temp folder.
+    /// Keep the lab's state in a data folder in the temp folder, as `s3lab serve` does (every
+    /// object and KMS audit record fsynced), instead of in memory (as moto keeps its own).
     #[arg(long)]
-    pub memory: bool,
+    pub durable: bool,
 
     /// Send PUTs without Content-MD5.
     #[arg(long)]
@@ -430,7 +432,7 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             modes.push(m);
         }
     }
-    let lab = Lab::start(options.tls_dir.as_deref(), options.memory)?;
+    let lab = Lab::start(options.tls_dir.as_deref(), !options.durable)?;
     let admin = Signing::sigv4(
         s3lab_iam::ADMIN_ACCESS_KEY_ID,
         s3lab_iam::ADMIN_SECRET_ACCESS_KEY,
@@ -478,10 +480,10 @@ pub fn run(options: &Options) -> anyhow::Result<Results> {
             ))
             .collect::<Vec<_>>()
             .join(", "),
-        if options.memory {
-            "its state in memory"
+        if options.durable {
+            "a data folder in the temp folder (fsynced writes)"
         } else {
-            "a data folder in the temp folder"
+            "its state in memory"
         },
         if options.no_content_md5 { "without" } else { "with" },
     );
@@ -648,7 +650,6 @@ mod tests {
             "1",
             "--ops",
             "3",
-            "--memory",
         ])
         .unwrap();
         let results = run(&o).unwrap();
