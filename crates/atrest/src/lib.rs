@@ -147,6 +147,9 @@ mod encrypt;
 mod error;
 mod format;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use aead::{aead, Aead, AeadId, Backend};
 pub use decrypt::{plan_full, plan_range, Decryptor, RangePlan, RangeReader};
 pub use encrypt::{Encryptor, Summary};

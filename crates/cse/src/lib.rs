@@ -35,6 +35,8 @@ pub mod client;
 pub mod context;
 pub mod crypto;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keyring;
 pub mod lessons;
 pub mod metadata;

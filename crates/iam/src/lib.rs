@@ -113,6 +113,9 @@ mod pattern;
 mod policy;
 mod scalar;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use authz::{
     access_denied_message, authorize_kms, authorize_s3, default_kms_key_policy,
     kms_policy_locks_out, AuthzDecision, DenyReason, KMS_LOCKOUT_MESSAGE,

@@ -176,13 +176,13 @@ macro_rules! dispatch {
     ($self:ident, $caller:ident, $op:ident, $body:ident, $rid:ident, { $($name:literal => $method:ident),+ $(,)? }) => {
         match $op {
             $($name => match decode($body) {
-                Ok(req) => match $self.kms.$method(&$caller, req) {
-                    Ok(resp) => json_response(&$rid, 200, &resp),
-                    Err(e) => kms_error(&$rid, &e),
+                Ok(req) => match $self.kms.$method($caller, req) {
+                    Ok(resp) => json_response($rid, 200, &resp),
+                    Err(e) => kms_error($rid, &e),
                 },
-                Err((t, m)) => error_response(&$rid, 400, t, &m),
+                Err((t, m)) => error_response($rid, 400, t, &m),
             },)+
-            _ => error_response(&$rid, 400, "UnknownOperationException", ""),
+            _ => error_response($rid, 400, "UnknownOperationException", ""),
         }
     };
 }
@@ -255,7 +255,18 @@ impl KmsHttp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         let op = target.strip_prefix(TARGET_PREFIX).unwrap_or("");
-        let body = req.body;
+        self.dispatch(&caller, op, req.body, &rid)
+    }
+
+    /// Runs operation `op` (`Encrypt`, ...) for a caller whose request is authenticated: decodes
+    /// `body` as the operation's request, calls the [`Kms`], and encodes its answer or error.
+    pub(crate) fn dispatch(
+        &self,
+        caller: &Caller,
+        op: &str,
+        body: &[u8],
+        rid: &str,
+    ) -> Response<Bytes> {
         dispatch!(self, caller, op, body, rid, {
             "CreateKey" => create_key,
             "DescribeKey" => describe_key,

@@ -20,6 +20,8 @@ pub mod audit;
 mod authz;
 pub mod blob;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod model;
 mod service;

@@ -9,6 +9,8 @@
 pub mod bucket_keys;
 pub mod encryption;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod keys;
 pub mod kms;

@@ -70,6 +70,9 @@ mod encryption;
 mod multipart;
 mod objects;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use codec::{from_xml, to_xml, S3_NAMESPACE, XML_DECLARATION};
 pub use error::{error_xml, ErrorResponse, XmlError};
 pub use timestamp::Timestamp;

@@ -49,6 +49,9 @@ mod error;
 mod sign;
 mod verify;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 #[cfg(test)]
 mod tests;
 
