@@ -16,7 +16,7 @@ pub(crate) struct Canonical {
 
 /// Appends a header value trimmed, with every run of spaces and tabs inside it turned into one
 /// space.
-fn push_trimmed(value: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn push_trimmed(value: &[u8], out: &mut Vec<u8>) {
     let is_space = |b: &u8| *b == b' ' || *b == b'\t';
     let start = value
         .iter()

@@ -5,7 +5,7 @@ use http::{HeaderMap, HeaderValue};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use crate::canonical::{build, format_amz_date, string_to_sign_bytes};
+use crate::canonical::{build, format_amz_date, push_trimmed, string_to_sign_bytes};
 use crate::crypto::{sign_string, signing_key, SigningKey};
 use crate::encode::{canonical_query_from, canonical_uri, param, parse_query};
 use crate::{CredentialScope, PayloadHash, UriStyle, ALGORITHM, EMPTY_SHA256};
@@ -183,10 +183,14 @@ pub fn presign(
     } else {
         (UriStyle::Normalized, EMPTY_SHA256)
     };
+    // The host value is canonicalised as the verifier does it: trimmed, and each run of spaces
+    // and tabs inside it made one space.
+    let mut host_value = Vec::with_capacity(host.len());
+    push_trimmed(host.as_bytes(), &mut host_value);
     let canonical = format!(
         "{method}\n{}\n{query}\nhost:{}\n\nhost\n{payload}",
         canonical_uri(raw_path, uri_style),
-        host.trim()
+        String::from_utf8_lossy(&host_value)
     );
     let key = signing_key(&creds.secret_access_key, &scope.date, region, service);
     let signature = sign_string(
