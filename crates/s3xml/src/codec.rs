@@ -46,12 +46,20 @@ pub fn to_xml<T: Serialize>(root_name: &str, value: &T) -> Result<String, XmlErr
 /// # Errors
 ///
 /// An [`XmlError`] (S3's `MalformedXML`) if the body is empty, not UTF-8, not well-formed XML
-/// (including anything but comments and whitespace after the root element, and any `DOCTYPE`),
+/// (including a NUL character, anything but comments and whitespace after the root element, and
+/// any `DOCTYPE`),
 /// has another root element, lacks a required element, or holds a value that does not parse as
 /// its type.
 pub fn from_xml<T: DeserializeOwned>(body: &[u8]) -> Result<T, XmlError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let text = std::str::from_utf8(body).map_err(|_| XmlError::NotUtf8)?;
+    // No version of XML allows NUL, literally or as `&#x0;` (which the parser refuses); a literal
+    // one would otherwise be read, and written back as a reference nothing can read.
+    if text.contains('\0') {
+        return Err(XmlError::NotWellFormed(
+            "a NUL character is not allowed in XML".to_owned(),
+        ));
+    }
     let root = root_element(text)?;
     if let Some(expected) = expected_root::<T>() {
         if root != expected {
@@ -277,6 +285,20 @@ mod tests {
             "the container rename is the root name"
         );
         assert_eq!(expected_root::<String>(), None);
+    }
+
+    /// Found by the `s3xml_bodies` fuzz target (`fuzz/regressions/s3xml_bodies/literal-nul-in-text`):
+    /// a literal NUL in an ETag was read, and written back as `&#x0;`, which no parser reads.
+    #[test]
+    fn a_literal_nul_is_malformed() {
+        let body = b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>\
+                     <ETag>\"a54357af}\0\0\0f0632cce\"</ETag></Part></CompleteMultipartUpload>";
+        let error = from_xml::<crate::CompleteMultipartUpload>(body).expect_err("NUL is not XML");
+        assert!(matches!(error, XmlError::NotWellFormed(_)), "{error:?}");
+        assert_eq!(error.s3_code(), "MalformedXML");
+        assert!(
+            from_xml::<crate::Delete>(b"<Delete><Object><Key>a\0</Key></Object></Delete>").is_err()
+        );
     }
 
     #[test]
