@@ -18,7 +18,8 @@ pub(crate) fn boolean(text: &str) -> Option<bool> {
 }
 
 /// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+/// In `i128`: a year may have as many digits as an `i64` holds, and nothing here overflows.
+fn days_from_civil(y: i128, m: i128, d: i128) -> i128 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -47,28 +48,31 @@ pub(crate) fn date(text: &str) -> Option<f64> {
         Some((d, t)) => (d, Some(t)),
         None => (text, None),
     };
+    // Wide integers: a part may have as many digits as an `i64` holds, and then the seconds do
+    // not fit in one.
+    let wide = |text: &str| digits(text).map(i128::from);
     let mut ymd = date_part.splitn(3, '-');
-    let y = digits(ymd.next()?)?;
-    let m = digits(ymd.next()?)?;
-    let d = digits(ymd.next()?)?;
+    let y = wide(ymd.next()?)?;
+    let m = wide(ymd.next()?)?;
+    let d = wide(ymd.next()?)?;
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
     let mut seconds = (days_from_civil(y, m, d) * 86_400) as f64;
     if let Some(time) = time_part {
         let (clock, offset) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
-            (clock, 0i64)
+            (clock, 0i128)
         } else if let Some(pos) = time.rfind(['+', '-']) {
             let (clock, off) = time.split_at(pos);
             let sign = if off.starts_with('-') { -1 } else { 1 };
             let (oh, om) = off[1..].split_once(':').unwrap_or((&off[1..], "0"));
-            (clock, sign * (digits(oh)? * 3600 + digits(om)? * 60))
+            (clock, sign * (wide(oh)? * 3600 + wide(om)? * 60))
         } else {
             (time, 0)
         };
         let mut hms = clock.splitn(3, ':');
-        let h = digits(hms.next()?)?;
-        let min = digits(hms.next().unwrap_or("0"))?;
+        let h = wide(hms.next()?)?;
+        let min = wide(hms.next().unwrap_or("0"))?;
         let sec: f64 = match hms.next() {
             Some(s) => number(s)?,
             None => 0.0,
@@ -132,6 +136,19 @@ mod tests {
         assert_eq!(date("2026-01-01T00:00:00.5Z"), Some(1_767_225_600.5));
         assert_eq!(date("2026-13-01"), None);
         assert_eq!(date("yesterday"), None);
+    }
+
+    /// A year or an offset with more digits than the seconds fit in an `i64` overflowed (a panic
+    /// in debug builds, a wrong date in release ones). Found by review while writing the
+    /// `iam_policy` fuzz target.
+    #[test]
+    fn dates_with_huge_parts_do_not_overflow() {
+        let far = date("99999999999999-01-01").expect("a date, however far");
+        assert!(far > 3.0e21, "{far}");
+        let year = date("9223372036854775807-12-31T23:59:59Z").expect("the largest year");
+        assert!(year > 2.0e26, "{year}");
+        assert!(date("2026-01-01T00:00:00+9223372036854775807:59").is_some());
+        assert!(date("2026-01-01T00:00:00-9999999999999999:00").is_some());
     }
 
     #[test]
