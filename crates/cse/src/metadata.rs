@@ -401,7 +401,14 @@ impl Envelope {
                 if self.suite.tag_len() > 0 {
                     all.insert(TAG_LEN, "128");
                 }
-                all.insert(WRAP_ALG, self.wrap.name());
+                // V1's raw-key wrappings have no name on the wire: a reader infers them from the
+                // length of the wrapped key (see `parse_v1`), and refuses "AES" or "RSA".
+                if !matches!(
+                    self.wrap,
+                    WrapAlgorithm::AesEcbV1 | WrapAlgorithm::RsaPkcs1V1
+                ) {
+                    all.insert(WRAP_ALG, self.wrap.name());
+                }
                 all.insert(MATDESC, self.context.to_json());
             }
         }

@@ -950,3 +950,33 @@ fn without_the_master_key_every_attempt_is_refused() {
         ));
     });
 }
+
+/// Found by review of the `cse_metadata` fuzz target's round-trip check (the fuzzer had not built
+/// a V1 envelope in 10M runs; `fuzz/regressions/cse_metadata/v1-implicit-aes-wrap` is the input):
+/// a V1 envelope without `x-amz-wrap-alg` (the raw key's AES/ECB or RSA wrapping) was written back
+/// with `x-amz-wrap-alg: AES`, which no reader accepts.
+#[test]
+fn a_v1_envelope_with_an_implicit_wrapping_writes_back_to_what_reads_the_same() {
+    for (edk_len, wrap) in [
+        (48, WrapAlgorithm::AesEcbV1),
+        (256, WrapAlgorithm::RsaPkcs1V1),
+    ] {
+        let object: MetadataMap = [
+            (metadata::KEY_V1, b64e(&vec![7u8; edk_len])),
+            (metadata::IV, b64e(&[1u8; 16])),
+            (metadata::MATDESC, "{}".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let envelope = Envelope::parse(&object, None).expect("a V1 envelope");
+        assert_eq!(envelope.wrap, wrap);
+        let (written, file) = envelope.to_metadata();
+        assert_eq!(file, None);
+        assert!(!written.contains_key(metadata::WRAP_ALG), "{written:?}");
+        assert_eq!(
+            Envelope::parse(&written, None).expect("reads back"),
+            envelope
+        );
+    }
+}
