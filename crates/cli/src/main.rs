@@ -139,6 +139,11 @@ fn tui(args: &TuiArgs) -> ExitCode {
     };
     match s3lab_tui::run(options) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e @ s3lab_tui::TuiError::Stopped { signal, .. }) => {
+            let _ = writeln!(std::io::stderr().lock(), "s3lab: {e}");
+            // The shell's convention for a process ended by a signal: 128 + its number.
+            ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
+        }
         Err(e) => fail(&anyhow::Error::new(e)),
     }
 }

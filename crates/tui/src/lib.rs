@@ -47,6 +47,9 @@ pub enum TuiError {
     NotATerminal,
     #[error("the terminal could not be used: {0}")]
     Terminal(#[from] std::io::Error),
+    /// A signal from outside stopped it. The terminal is restored and progress saved by then.
+    #[error("stopped by {name}; the terminal is restored and progress is saved")]
+    Stopped { signal: i32, name: &'static str },
     /// The progress file could not be read or written.
     #[error("progress file {}: {reason}", path.display())]
     Progress { path: PathBuf, reason: String },

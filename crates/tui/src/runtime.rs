@@ -1,11 +1,12 @@
 //! The runtime: the real terminal, the event loop, and the background threads that run the
 //! scenarios and the playground's lab. The terminal is restored on every way out: a normal quit,
-//! an error, Ctrl-C (a key in raw mode), and a panic (a hook).
+//! an error, Ctrl-C (a key in raw mode), a panic (a hook), and a signal from outside (SIGTERM,
+//! SIGHUP when the terminal window closes, SIGINT or SIGQUIT sent with `kill`).
 
 use std::collections::VecDeque;
 use std::io::{IsTerminal as _, Stdout};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle, ThreadId};
@@ -39,6 +40,42 @@ pub struct Options {
 }
 
 static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
+
+/// The signals that stop the TUI cleanly. Each ends the event loop at its next turn (within
+/// 40 ms), which restores the terminal and saves progress; a second one of the same kind, for a
+/// TUI that is stuck, ends the process at once with the default action.
+#[cfg(unix)]
+const STOP_SIGNALS: &[(i32, &str)] = &[
+    (signal_hook::consts::SIGTERM, "SIGTERM"),
+    (signal_hook::consts::SIGHUP, "SIGHUP"),
+    (signal_hook::consts::SIGINT, "SIGINT"),
+    (signal_hook::consts::SIGQUIT, "SIGQUIT"),
+];
+#[cfg(not(unix))]
+const STOP_SIGNALS: &[(i32, &str)] = &[
+    (signal_hook::consts::SIGTERM, "SIGTERM"),
+    (signal_hook::consts::SIGINT, "SIGINT"),
+];
+
+/// The number of the stop signal that arrived, or 0.
+fn watch_stop_signals() -> Result<Arc<AtomicUsize>, TuiError> {
+    let arrived = Arc::new(AtomicUsize::new(0));
+    for &(signal, _) in STOP_SIGNALS {
+        let latched = Arc::new(AtomicBool::new(false));
+        // Registered first, so it sees the second signal while `latched` is already set.
+        signal_hook::flag::register_conditional_default(signal, latched.clone())?;
+        signal_hook::flag::register(signal, latched)?;
+        signal_hook::flag::register_usize(signal, arrived.clone(), signal as usize)?;
+    }
+    Ok(arrived)
+}
+
+fn signal_name(number: i32) -> &'static str {
+    STOP_SIGNALS
+        .iter()
+        .find(|(n, _)| *n == number)
+        .map_or("a signal", |(_, name)| name)
+}
 
 /// Gives the terminal back: raw mode off, mouse released, main screen, cursor shown.
 fn restore() {
@@ -223,7 +260,8 @@ pub fn run(options: Options) -> Result<(), TuiError> {
     }
 
     install_panic_hook();
-    let result = event_loop(&mut app, &rx, &first_tx, &send_tx, &store);
+    let signals = watch_stop_signals()?;
+    let result = event_loop(&mut app, &rx, &first_tx, &send_tx, &store, &signals);
     // The guard inside `event_loop` has restored the terminal by now.
     stop.store(true, Ordering::Relaxed);
     drop((first_tx, send_tx, rx));
@@ -237,10 +275,22 @@ fn event_loop(
     first: &Sender<String>,
     send: &Sender<Outgoing>,
     store: &Store,
+    signals: &AtomicUsize,
 ) -> Result<(), TuiError> {
     let mut guard = Guard::enter()?;
     let mut dirty = true;
     loop {
+        let signal = signals.load(Ordering::Relaxed);
+        if signal != 0 {
+            // Best effort: the terminal may be gone already (SIGHUP), but the progress file is not.
+            let _ = store.save(&app.model.progress);
+            drop(guard);
+            let number = i32::try_from(signal).unwrap_or(0);
+            return Err(TuiError::Stopped {
+                signal: number,
+                name: signal_name(number),
+            });
+        }
         if dirty {
             guard.0.draw(|f| view::render(&app.model, f))?;
             dirty = false;
