@@ -357,7 +357,7 @@ fn script(s: &mut Script<'_>) -> Result<(), ScenarioError> {
     );
     let anywhere = data_files_revealing(s.lab(), &key)?;
     s.check_eq(
-        "files in S3's data folder that hold your key",
+        "no file in S3's data folder holds your key",
         "nowhere",
         found_or_nowhere(&anywhere),
         &["sse-c-1"],
