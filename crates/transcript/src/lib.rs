@@ -49,7 +49,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use error::TranscriptError;
-pub use preview::{hexdump, hexdump_at, parse_hexdump, BodyPreview, HexRegions, Region};
+pub use preview::{
+    hexdump, hexdump_at, hexdump_rows, parse_hexdump, BodyPreview, HexRegions, Region,
+};
 pub use render::{render_markdown, render_text};
 pub use secrets::find_secrets;
 

@@ -130,17 +130,24 @@ pub fn hexdump(bytes: &[u8]) -> String {
 /// `bytes` as `hexdump -C` rows, the first at `offset`: each row is 78 columns, offset (8 hex
 /// digits), 16 bytes in two groups of 8, and the printable ASCII between `|`.
 pub fn hexdump_at(bytes: &[u8], offset: u64) -> Vec<String> {
+    hexdump_rows(bytes, offset, 16)
+}
+
+/// Like [`hexdump_at`] with `per_row` bytes in each row (16 gives `hexdump -C`; 8 gives rows of
+/// 45 columns for narrow panes). Groups of 8 are set apart by an extra space.
+pub fn hexdump_rows(bytes: &[u8], offset: u64, per_row: usize) -> Vec<String> {
+    let per_row = per_row.max(1);
     bytes
-        .chunks(16)
+        .chunks(per_row)
         .enumerate()
         .map(|(i, row)| {
-            let mut line = format!("{:08x}  ", offset + 16 * i as u64);
-            for j in 0..16 {
+            let mut line = format!("{:08x}  ", offset + (per_row * i) as u64);
+            for j in 0..per_row {
                 match row.get(j) {
                     Some(b) => line.push_str(&format!("{b:02x} ")),
                     None => line.push_str("   "),
                 }
-                if j == 7 {
+                if j % 8 == 7 && j + 1 < per_row {
                     line.push(' ');
                 }
             }

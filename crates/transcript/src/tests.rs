@@ -332,6 +332,16 @@ fn hexdump_rows_parse_back() {
         .collect::<Vec<_>>()
         .join("\n");
     assert_eq!(parse_hexdump(&text), vec![(0x100, bytes)]);
+    // Narrow rows say the same bytes.
+    let bytes: Vec<u8> = (0..=255u8).collect();
+    let narrow = hexdump_rows(&bytes, 0x100, 8);
+    assert_eq!(narrow.len(), 32);
+    assert!(narrow.iter().all(|r| r.chars().count() == 45), "{narrow:?}");
+    assert_eq!(parse_hexdump(&narrow.join("\n")), vec![(0x100, bytes)]);
+    assert_eq!(
+        hexdump_rows(b"S3LB", 0, 8),
+        ["00000000  53 33 4c 42              |S3LB|"]
+    );
     // A gap in the offsets starts a new run.
     let two = format!("{}\n{}", hexdump_at(b"ab", 0)[0], hexdump_at(b"cd", 64)[0]);
     assert_eq!(

@@ -106,13 +106,6 @@ fn note_pane_with_a_failed_check() {
 }
 
 #[test]
-fn sse_s3_first_and_last_step() {
-    snap("sse_s3_first", &mut open(0, 0, Pane::Request));
-    let last = sse_s3().steps.len() - 1;
-    snap("sse_s3_last", &mut open(0, last, Pane::Response));
-}
-
-#[test]
 fn sse_s3_keys_and_at_rest() {
     snap("sse_s3_keys", &mut open(0, 2, Pane::Keys));
     let mut app = open(0, 2, Pane::AtRest);
@@ -223,13 +216,16 @@ fn at_rest_regions_are_coloured() {
     insta::assert_debug_snapshot!("at_rest_styles_80x24", buffer);
 }
 
+/// The first and the last step of every scenario of the curriculum, as a learner meets them: the
+/// first with the Request pane (where Enter lands), the last with the Response pane. Each
+/// scenario runs in a seeded lab, so the frames are the same on every machine.
 #[test]
-fn every_scenario_that_runs_renders_its_first_and_last_step() {
-    // The scenarios others are still writing change; this checks they render, not how.
+fn every_scenario_first_and_last_step() {
     for scenario in catalog() {
-        let Ok(t) = s3lab_scenarios::run(scenario, Some(42)) else {
-            continue;
-        };
+        let t = s3lab_scenarios::without_tls_lengths(
+            &s3lab_scenarios::run(scenario, Some(42))
+                .unwrap_or_else(|e| panic!("{}: {e}", scenario.id)),
+        );
         let mut model = Model::new(
             std::slice::from_ref(scenario),
             Some(42),
@@ -238,16 +234,14 @@ fn every_scenario_that_runs_renders_its_first_and_last_step() {
         model.entries[0].load = Load::Ready(t.clone());
         let mut app = App::new(model);
         key(&mut app, KeyCode::Enter);
-        for (w, h) in SIZES {
-            for step in [0, t.steps.len().saturating_sub(1)] {
-                app.model.step = step;
-                for pane in Pane::ALL {
-                    app.model.pane = pane;
-                    let terminal = draw(&mut app, w, h);
-                    let text = format!("{:?}", terminal.backend());
-                    assert!(text.contains("step"), "{}: {text}", scenario.id);
-                }
-            }
+        assert_eq!((app.model.step, app.model.pane), (0, Pane::Request));
+        snap(&format!("scenario_{}_first", scenario.id), &mut app);
+        let last = t.steps.len() - 1;
+        for _ in 0..last {
+            press(&mut app, 'n');
         }
+        key(&mut app, KeyCode::Tab);
+        assert_eq!((app.model.step, app.model.pane), (last, Pane::Response));
+        snap(&format!("scenario_{}_last", scenario.id), &mut app);
     }
 }

@@ -3,12 +3,17 @@
 //! body (an S3 error's XML pretty-printed).
 
 use ratatui::text::{Line, Span};
-use s3lab_transcript::{is_sse_header, BodyPreview, Event, Exchange, HttpMessage};
+use s3lab_transcript::{
+    hexdump_rows, is_sse_header, parse_hexdump, BodyPreview, Event, Exchange, HttpMessage,
+};
 
 use super::{PaneContent, StepCtx};
 use crate::text::pretty_xml;
 use crate::text::Hang;
 use crate::theme::Theme;
+
+/// The width of a `hexdump -C` row.
+const HEXDUMP_WIDTH: u16 = 78;
 
 /// Headers that differ on every request (signatures, ids, dates, lengths): never marked changed.
 const NOISE: &[&str] = &[
@@ -41,12 +46,12 @@ pub fn exchanges<'a>(ctx: &StepCtx<'a>) -> Vec<(&'a Exchange, Option<&'a Exchang
     out
 }
 
-pub fn request(ctx: &StepCtx<'_>) -> PaneContent {
-    content(ctx, false)
+pub fn request(ctx: &StepCtx<'_>, pane_width: u16) -> PaneContent {
+    content(ctx, false, pane_width)
 }
 
-pub fn response(ctx: &StepCtx<'_>) -> PaneContent {
-    content(ctx, true)
+pub fn response(ctx: &StepCtx<'_>, pane_width: u16) -> PaneContent {
+    content(ctx, true, pane_width)
 }
 
 /// The status code of a response's start line.
@@ -58,7 +63,7 @@ pub fn status_of(message: &HttpMessage) -> Option<u16> {
         .and_then(|s| s.parse().ok())
 }
 
-fn content(ctx: &StepCtx<'_>, response: bool) -> PaneContent {
+fn content(ctx: &StepCtx<'_>, response: bool, pane_width: u16) -> PaneContent {
     let t = ctx.theme;
     let all = exchanges(ctx);
     if all.is_empty() {
@@ -95,7 +100,7 @@ fn content(ctx: &StepCtx<'_>, response: bool) -> PaneContent {
         } else {
             (&exchange.request, prev.map(|p| &p.request))
         };
-        let (s, n) = message_lines(message, before, response, ctx, &mut lines);
+        let (s, n) = message_lines(message, before, response, ctx, pane_width, &mut lines);
         shown += s;
         total += n;
     }
@@ -132,6 +137,7 @@ fn message_lines(
     before: Option<&HttpMessage>,
     response: bool,
     ctx: &StepCtx<'_>,
+    pane_width: u16,
     lines: &mut Vec<Line<'static>>,
 ) -> (usize, usize) {
     let t = ctx.theme;
@@ -180,7 +186,7 @@ fn message_lines(
             t.dim,
         ));
     }
-    body_lines(&m.body, error, t, lines);
+    body_lines(&m.body, error, t, pane_width, lines);
     (shown, total)
 }
 
@@ -203,7 +209,13 @@ pub fn header_line(name: &str, value: &str, changed: bool, t: &Theme) -> Line<'s
     ])
 }
 
-fn body_lines(body: &BodyPreview, error: bool, t: &Theme, lines: &mut Vec<Line<'static>>) {
+fn body_lines(
+    body: &BodyPreview,
+    error: bool,
+    t: &Theme,
+    pane_width: u16,
+    lines: &mut Vec<Line<'static>>,
+) {
     let more = |n: &Option<u64>, lines: &mut Vec<Line<'static>>| {
         if let Some(n) = n {
             lines.push(Line::styled(format!("   … ({n} bytes in all)"), t.dim));
@@ -248,8 +260,18 @@ fn body_lines(body: &BodyPreview, error: bool, t: &Theme, lines: &mut Vec<Line<'
             truncated_from,
         } => {
             lines.push(Line::default());
-            for row in hex.lines() {
-                lines.push(Line::styled(row.to_owned(), t.code));
+            // A `hexdump -C` row is 78 columns; a narrower pane gets rows of 8 bytes rather than
+            // rows that wrap in the middle.
+            let rows: Vec<String> = if pane_width.saturating_sub(2) < HEXDUMP_WIDTH {
+                parse_hexdump(hex)
+                    .into_iter()
+                    .flat_map(|(offset, bytes)| hexdump_rows(&bytes, offset, 8))
+                    .collect()
+            } else {
+                hex.lines().map(str::to_owned).collect()
+            };
+            for row in rows {
+                lines.push(Line::styled(row, t.code));
             }
             more(truncated_from, lines);
         }

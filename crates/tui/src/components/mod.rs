@@ -64,8 +64,8 @@ pub struct PaneContent {
 /// The content of `pane` for the step in `ctx`, laid out for `width` columns.
 pub fn pane_content(pane: Pane, ctx: &StepCtx<'_>, width: u16) -> PaneContent {
     match pane {
-        Pane::Request => exchange::request(ctx),
-        Pane::Response => exchange::response(ctx),
+        Pane::Request => exchange::request(ctx, width),
+        Pane::Response => exchange::response(ctx, width),
         Pane::Keys => keys::content(ctx, width),
         Pane::AtRest => at_rest::content(ctx, width),
         Pane::Wire => wire::content(ctx),

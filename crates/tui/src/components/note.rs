@@ -29,9 +29,13 @@ pub fn content(ctx: &StepCtx<'_>) -> PaneContent {
     for event in ctx.events() {
         match event {
             Event::Note(n) => {
-                for paragraph in n.text.lines() {
+                // Paragraphs are apart by a blank line; the lines of one paragraph (a small
+                // table, say) stay together, each on its own line.
+                for paragraph in n.text.split("\n\n").filter(|p| !p.trim().is_empty()) {
                     lines.push(Line::default());
-                    lines.push(with_code(paragraph, t.base, t.code));
+                    for line in paragraph.lines() {
+                        lines.push(with_code(line, t.base, t.code));
+                    }
                 }
                 for c in &n.claims {
                     if !claims.contains(c) {
