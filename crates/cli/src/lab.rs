@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
-use s3lab_labs::{Lab, LabServerOptions, Labs, RunningLab};
+use s3lab_labs::{fingerprint, Lab, LabServerOptions, Labs, RunningLab};
 
 use crate::banner::READY_LINE;
 
@@ -529,33 +529,6 @@ fn solution(labs: &Labs, lab: &Lab) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A cheap picture of a folder tree: every file's path, length and modification time.
-fn fingerprint(dirs: &[PathBuf]) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
-    fn walk(dir: &Path, out: &mut Vec<(PathBuf, u64, Option<std::time::SystemTime>)>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            // Build output of code labs lives elsewhere; this skips any stray one.
-            if path.file_name().is_some_and(|n| n == "target") {
-                continue;
-            }
-            match entry.metadata() {
-                Ok(m) if m.is_dir() => walk(&path, out),
-                Ok(m) => out.push((path, m.len(), m.modified().ok())),
-                Err(_) => {}
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for d in dirs {
-        walk(d, &mut out);
-    }
-    out.sort();
-    out
-}
-
 async fn watch(
     labs: &Labs,
     lab: &Lab,
@@ -563,12 +536,10 @@ async fn watch(
     max_checks: Option<u32>,
 ) -> anyhow::Result<ExitCode> {
     labs.home().prepare_work(lab)?;
-    let mut dirs = vec![labs.home().work_dir(lab)];
-    if lab.needs_server() {
-        let server = labs.home().server_dir(lab);
-        std::fs::create_dir_all(&server)
-            .with_context(|| format!("could not create {}", server.display()))?;
-        dirs.push(server);
+    let dirs = labs.watched_dirs(lab);
+    // The server's folder may not exist before its first start; the watcher needs it.
+    for d in &dirs {
+        std::fs::create_dir_all(d).with_context(|| format!("could not create {}", d.display()))?;
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let mut watcher = None;
@@ -675,18 +646,5 @@ mod tests {
         assert_eq!(progress_bar(0, 4, 8), "Progress: [--------]  0/4");
         assert_eq!(progress_bar(2, 4, 8), "Progress: [####>---]  2/4");
         assert_eq!(progress_bar(4, 4, 8), "Progress: [########]  4/4");
-    }
-
-    #[test]
-    fn fingerprints_change_with_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let dirs = vec![dir.path().to_path_buf()];
-        let a = fingerprint(&dirs);
-        std::fs::write(dir.path().join("answer.txt"), "x").unwrap();
-        let b = fingerprint(&dirs);
-        assert_ne!(a, b);
-        std::fs::create_dir(dir.path().join("target")).unwrap();
-        std::fs::write(dir.path().join("target/junk"), "x").unwrap();
-        assert_eq!(fingerprint(&dirs), b);
     }
 }

@@ -178,6 +178,15 @@ fn the_tui_starts_steps_helps_and_quits_cleanly() {
     s.press("q"); // closes the help
     s.screen
         .wait_for("n Space next step", Duration::from_secs(10));
+    // The Labs tab: the list, then lab 1 with its checks (its server is not running).
+    s.press("L");
+    s.screen
+        .wait_for("Your labs: 0 of", Duration::from_secs(10));
+    s.press("\r");
+    s.screen.wait_for("c check now", Duration::from_secs(10));
+    s.screen.wait_for("goals met", Duration::from_secs(60));
+    s.press("\x1b"); // back to the lab list
+    s.screen.wait_for("Enter open", Duration::from_secs(10));
     s.press("q"); // quits
 
     let status = s.wait_restored();

@@ -199,6 +199,49 @@ impl Labs {
     }
 }
 
+impl Labs {
+    /// The folders whose changes can change a lab's check: its work folder and, for a lab with a
+    /// server, the server's data folder.
+    pub fn watched_dirs(&self, lab: &Lab) -> Vec<PathBuf> {
+        let mut dirs = vec![self.home.work_dir(lab)];
+        if lab.needs_server() {
+            dirs.push(self.home.server_dir(lab));
+        }
+        dirs
+    }
+}
+
+/// A cheap picture of folder trees: every file's path, length and modification time. Two equal
+/// fingerprints mean nothing was written in between (as far as a poll can tell).
+pub type Fingerprint = Vec<(PathBuf, u64, Option<std::time::SystemTime>)>;
+
+/// The [`Fingerprint`] of `dirs`, for watching without file-system events. Missing folders count
+/// as empty; `target` folders (a code lab's build output) are skipped.
+pub fn fingerprint(dirs: &[PathBuf]) -> Fingerprint {
+    fn walk(dir: &Path, out: &mut Fingerprint) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.file_name().is_some_and(|n| n == "target") {
+                continue;
+            }
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => walk(&path, out),
+                Ok(m) => out.push((path, m.len(), m.modified().ok())),
+                Err(_) => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for d in dirs {
+        walk(d, &mut out);
+    }
+    out.sort();
+    out
+}
+
 fn collect_files(dir: &Path, rel: &Path, out: &mut Vec<(PathBuf, String)>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| LabError::io("could not list", dir, e))?;
     for entry in entries {
@@ -214,4 +257,23 @@ fn collect_files(dir: &Path, rel: &Path, out: &mut Vec<(PathBuf, String)>) -> Re
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fingerprint;
+
+    #[test]
+    fn fingerprints_change_with_files() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let dirs = vec![dir.path().to_path_buf(), dir.path().join("missing")];
+        let a = fingerprint(&dirs);
+        std::fs::write(dir.path().join("answer.txt"), "x")?;
+        let b = fingerprint(&dirs);
+        assert_ne!(a, b);
+        std::fs::create_dir(dir.path().join("target"))?;
+        std::fs::write(dir.path().join("target/junk"), "x")?;
+        assert_eq!(fingerprint(&dirs), b);
+        Ok(())
+    }
 }

@@ -12,6 +12,10 @@ pub enum Context {
     Steps,
     /// The playground's form.
     Playground,
+    /// The list of labs.
+    LabList,
+    /// An open lab: its text, checks and hints.
+    Lab,
     /// Typing into a playground field.
     Editing,
     /// Typing a header search.
@@ -27,6 +31,8 @@ impl Context {
             Context::List => "Scenario list",
             Context::Steps => "Step view",
             Context::Playground => "Playground",
+            Context::LabList => "Lab list",
+            Context::Lab => "A lab",
             Context::Editing => "Typing in a field",
             Context::Search => "Searching headers",
             Context::Help => "This help",
@@ -34,10 +40,12 @@ impl Context {
     }
 
     /// Contexts in the order the help screen lists them.
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 8] = [
         Context::List,
         Context::Steps,
         Context::Playground,
+        Context::LabList,
+        Context::Lab,
         Context::Editing,
         Context::Search,
         Context::Help,
@@ -76,6 +84,12 @@ pub enum Action {
     Theme,
     Playground,
     Send,
+    /// The Labs tab.
+    Labs,
+    /// Check the open lab now.
+    Check,
+    /// Reveal the open lab's next hint.
+    Hint,
     /// Backspace while typing.
     DeleteChar,
 }
@@ -144,8 +158,8 @@ pub struct Binding {
 
 use Context::*;
 
-const BROWSE: &[Context] = &[List, Steps, Playground, Help];
-const ANYWHERE_BUT_TEXT: &[Context] = &[List, Steps, Playground, Help];
+const BROWSE: &[Context] = &[List, Steps, Playground, LabList, Lab, Help];
+const ANYWHERE_BUT_TEXT: &[Context] = &[List, Steps, Playground, LabList, Lab, Help];
 
 /// Every key binding, in the order the footer offers them.
 pub const KEYMAP: &[Binding] = &[
@@ -153,7 +167,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('?')],
         label: "?",
         action: Action::Help,
-        contexts: &[List, Steps, Playground],
+        contexts: &[List, Steps, Playground, LabList, Lab],
         short: "help",
         help: "open this help (every key, and what the marks mean)",
         footer: true,
@@ -173,8 +187,54 @@ pub const KEYMAP: &[Binding] = &[
         action: Action::Open,
         contexts: &[List],
         short: "open",
-        help: "open the selected scenario (or the playground)",
+        help: "open the selected scenario (or the playground, or the labs)",
         footer: true,
+    },
+    Binding {
+        keys: &[Key::Enter],
+        label: "Enter",
+        action: Action::Open,
+        contexts: &[LabList],
+        short: "open",
+        help: "open the selected lab: its text, live checks and hints",
+        footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('c')],
+        label: "c",
+        action: Action::Check,
+        contexts: &[Lab],
+        short: "check now",
+        help: "check the lab now (it is checked again by itself whenever your files or the \
+               lab's server change)",
+        footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('h')],
+        label: "h",
+        action: Action::Hint,
+        contexts: &[Lab],
+        short: "next hint",
+        help: "reveal the next hint (hints are saved with your lab progress)",
+        footer: true,
+    },
+    Binding {
+        keys: &[Key::Tab, Key::Right, Key::Char('l')],
+        label: "Tab → l",
+        action: Action::NextPane,
+        contexts: &[Lab],
+        short: "next pane",
+        help: "the next pane: Lab, Checks, Hints",
+        footer: true,
+    },
+    Binding {
+        keys: &[Key::BackTab, Key::Left],
+        label: "S-Tab ←",
+        action: Action::PrevPane,
+        contexts: &[Lab],
+        short: "previous pane",
+        help: "the previous pane",
+        footer: false,
     },
     Binding {
         keys: &[Key::Char('n'), Key::Char(' ')],
@@ -234,7 +294,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Up, Key::Char('k')],
         label: "↑ k",
         action: Action::Up,
-        contexts: &[List, Playground],
+        contexts: &[List, Playground, LabList],
         short: "up",
         help: "select the row above",
         footer: false,
@@ -243,7 +303,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Down, Key::Char('j')],
         label: "↓ j",
         action: Action::Down,
-        contexts: &[List, Playground],
+        contexts: &[List, Playground, LabList],
         short: "down",
         help: "select the row below",
         footer: false,
@@ -252,7 +312,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Up, Key::Char('k')],
         label: "↑ k",
         action: Action::Up,
-        contexts: &[Steps, Help],
+        contexts: &[Steps, Lab, Help],
         short: "scroll up",
         help: "scroll the focused pane up",
         footer: false,
@@ -261,7 +321,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Down, Key::Char('j')],
         label: "↓ j",
         action: Action::Down,
-        contexts: &[Steps, Help],
+        contexts: &[Steps, Lab, Help],
         short: "scroll down",
         help: "scroll the focused pane down",
         footer: false,
@@ -324,7 +384,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Home, Key::Char('g')],
         label: "Home g",
         action: Action::Top,
-        contexts: &[List, Steps, Help],
+        contexts: &[List, Steps, LabList, Lab, Help],
         short: "top",
         help: "to the top",
         footer: false,
@@ -333,7 +393,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::End, Key::Char('G')],
         label: "End G",
         action: Action::Bottom,
-        contexts: &[List, Steps, Help],
+        contexts: &[List, Steps, LabList, Lab, Help],
         short: "bottom",
         help: "to the bottom",
         footer: false,
@@ -351,7 +411,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('f')],
         label: "f",
         action: Action::Focus,
-        contexts: &[Steps, Playground],
+        contexts: &[Steps, Playground, Lab],
         short: "focus",
         help: "focus mode: the focused pane fills the screen (for projectors); f again to leave",
         footer: true,
@@ -363,6 +423,25 @@ pub const KEYMAP: &[Binding] = &[
         contexts: &[Steps, Playground],
         short: "back",
         help: "leave focus mode or a search, else back to the list",
+        footer: true,
+    },
+    Binding {
+        keys: &[Key::Esc],
+        label: "Esc",
+        action: Action::Back,
+        contexts: &[LabList, Lab],
+        short: "back",
+        help: "leave focus mode, else back: from a lab to the lab list, from there to the \
+               scenarios",
+        footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('L')],
+        label: "L",
+        action: Action::Labs,
+        contexts: &[List, Steps, Playground],
+        short: "labs",
+        help: "the labs: exercises you do yourself with the AWS CLI or code, checked live",
         footer: true,
     },
     Binding {
@@ -387,7 +466,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('q')],
         label: "q",
         action: Action::Quit,
-        contexts: &[List, Steps, Playground],
+        contexts: &[List, Steps, Playground, LabList, Lab],
         short: "quit",
         help: "quit (progress is saved)",
         footer: true,
@@ -396,7 +475,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Ctrl('c')],
         label: "Ctrl-C",
         action: Action::Quit,
-        contexts: &[List, Steps, Playground, Editing, Search, Help],
+        contexts: &[List, Steps, Playground, LabList, Lab, Editing, Search, Help],
         short: "quit",
         help: "quit, from anywhere",
         footer: false,

@@ -7,7 +7,8 @@
 //! It is built as The Elm Architecture: a [`Model`](model::Model), [`Msg`](update::Msg)s, an
 //! [`update`](update::update) function and a pure [`render`](view::render), with one module per
 //! component. It only reads transcripts (from `s3lab_scenarios`) and sends playground requests
-//! through the lab runtime; it never touches storage.
+//! through the lab runtime; it never touches storage. The Labs tab reads the labs and the
+//! learner's progress in them through `s3lab_labs`, on a thread of its own ([`labs::worker`]).
 //!
 //! Every key lives in one table, [`keymap::KEYMAP`]: input, the footer's key bar and the help
 //! screen all come from it.
@@ -21,6 +22,7 @@ pub mod app;
 pub mod components;
 pub mod embedded;
 pub mod keymap;
+pub mod labs;
 pub mod model;
 pub mod playground;
 pub mod progress;

@@ -3,6 +3,7 @@
 
 use s3lab_scenarios::{Scenario, Transcript};
 
+use crate::labs::LabsTab;
 use crate::playground::{Field, Form};
 use crate::progress::Progress;
 use crate::theme::ThemeName;
@@ -42,6 +43,8 @@ pub enum Screen {
     /// The step view of `Model::open` (or its waiting or error screen).
     Steps,
     Playground,
+    /// The labs: their list, or one lab's text, checks and hints.
+    Labs,
 }
 
 /// The panes of a step, in Tab order.
@@ -164,6 +167,7 @@ pub struct Model {
     /// `Some(seed)` for a seeded lab, `None` for a live one.
     pub seed: Option<u64>,
     pub playground: PlaygroundState,
+    pub labs: LabsTab,
     /// The terminal's size, for mouse hits and scrolling limits.
     pub size: (u16, u16),
     pub quit: bool,
@@ -199,6 +203,7 @@ impl Model {
             status: None,
             seed,
             playground: PlaygroundState::default(),
+            labs: LabsTab::default(),
             size: (80, 24),
             quit: false,
         }
@@ -220,7 +225,7 @@ impl Model {
                 let t = &self.playground.history;
                 t.steps.len().checked_sub(1).map(|last| (t, last))
             }
-            Screen::List => None,
+            Screen::List | Screen::Labs => None,
         }
     }
 

@@ -23,6 +23,7 @@ use ratatui::Terminal;
 use s3lab_scenarios::{catalog, Scenario};
 
 use crate::app::App;
+use crate::labs::{self, LabCmd};
 use crate::model::Model;
 use crate::playground::Outgoing;
 use crate::progress::{data_dir, Store};
@@ -239,6 +240,7 @@ pub fn run(options: Options) -> Result<(), TuiError> {
     let (tx, rx) = mpsc::channel::<Msg>();
     let (first_tx, first_rx) = mpsc::channel::<String>();
     let (send_tx, send_rx) = mpsc::channel::<Outgoing>();
+    let (lab_tx, lab_rx) = mpsc::channel::<LabCmd>();
     let stop = Arc::new(AtomicBool::new(false));
     let mut handles = Vec::new();
     {
@@ -251,29 +253,53 @@ pub fn run(options: Options) -> Result<(), TuiError> {
         );
     }
     {
-        let seed = options.seed;
+        let (tx, seed) = (tx.clone(), options.seed);
         handles.push(
             thread::Builder::new()
                 .name("s3lab-tui-playground".into())
                 .spawn(move || playground_worker(seed, tx, send_rx))?,
         );
     }
+    handles.push(
+        thread::Builder::new()
+            .name("s3lab-tui-labs".into())
+            .spawn(move || {
+                let reply = tx.clone();
+                let labs = s3lab_labs::Labs::from_env(None).map_err(|e| e.to_string());
+                if let Err(p) = catch_unwind(AssertUnwindSafe(|| labs::worker(labs, tx, lab_rx))) {
+                    let _ = reply.send(Msg::LabsLoaded(Err(panic_message(p.as_ref()))));
+                }
+            })?,
+    );
 
     install_panic_hook();
     let signals = watch_stop_signals()?;
-    let result = event_loop(&mut app, &rx, &first_tx, &send_tx, &store, &signals);
+    let channels = Channels {
+        first: &first_tx,
+        send: &send_tx,
+        labs: &lab_tx,
+    };
+    let result = event_loop(&mut app, &rx, &channels, &store, &signals);
     // The guard inside `event_loop` has restored the terminal by now.
     stop.store(true, Ordering::Relaxed);
-    drop((first_tx, send_tx, rx));
+    drop((first_tx, send_tx, lab_tx, rx));
     join_within(handles, Duration::from_secs(3));
     result
+}
+
+/// Where the event loop sends work.
+struct Channels<'a> {
+    /// Scenarios to run first.
+    first: &'a Sender<String>,
+    /// Playground requests.
+    send: &'a Sender<Outgoing>,
+    labs: &'a Sender<LabCmd>,
 }
 
 fn event_loop(
     app: &mut App,
     rx: &Receiver<Msg>,
-    first: &Sender<String>,
-    send: &Sender<Outgoing>,
+    channels: &Channels<'_>,
     store: &Store,
     signals: &AtomicUsize,
 ) -> Result<(), TuiError> {
@@ -313,10 +339,13 @@ fn event_loop(
                     return Ok(());
                 }
                 Effect::RunFirst(id) => {
-                    let _ = first.send(id);
+                    let _ = channels.first.send(id);
                 }
                 Effect::Send(out) => {
-                    let _ = send.send(*out);
+                    let _ = channels.send.send(*out);
+                }
+                Effect::Lab(cmd) => {
+                    let _ = channels.labs.send(cmd);
                 }
                 Effect::SaveProgress => {
                     if let Err(e) = store.save(&app.model.progress) {

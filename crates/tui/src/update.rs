@@ -5,8 +5,11 @@
 use ratatui::layout::{Position, Rect};
 use s3lab_transcript::{Event, Note, Transcript};
 
+use s3lab_labs::CheckReport;
+
 use crate::components::list;
 use crate::keymap::{Action, Context};
+use crate::labs::{LabCmd, LabInfo, LabPane, LabsLoad};
 use crate::model::{LabStatus, Load, Model, Pane, Screen};
 use crate::playground::{hint, Field, Outgoing};
 use crate::text::sentence;
@@ -43,6 +46,23 @@ pub enum Msg {
     LabFailed(String),
     /// The playground's answer: one step, or why nothing was sent.
     Answer(Result<Transcript, String>),
+    /// The labs and the learner's progress in them, or why they cannot be shown.
+    LabsLoaded(Result<Vec<LabInfo>, String>),
+    /// A check of this lab started.
+    LabChecking(usize),
+    /// A check of this lab finished; `done` is the lab's progress after it.
+    LabChecked {
+        number: usize,
+        report: CheckReport,
+        done: bool,
+    },
+    /// The hints of this lab revealed so far.
+    LabHints {
+        number: usize,
+        hints: Vec<String>,
+    },
+    /// A lab command failed (the progress file could not be written, …).
+    LabError(String),
 }
 
 /// Work for the runtime.
@@ -52,6 +72,8 @@ pub enum Effect {
     RunFirst(String),
     Send(Box<Outgoing>),
     SaveProgress,
+    /// Work for the labs' worker.
+    Lab(LabCmd),
     Quit,
 }
 
@@ -67,6 +89,8 @@ pub fn context(model: &Model) -> Context {
             Screen::Steps => Context::Steps,
             Screen::Playground if model.playground.editing.is_some() => Context::Editing,
             Screen::Playground => Context::Playground,
+            Screen::Labs if model.labs.open => Context::Lab,
+            Screen::Labs => Context::LabList,
         }
     }
 }
@@ -112,6 +136,39 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::LabReady => model.playground.lab = LabStatus::Ready,
         Msg::LabFailed(why) => model.playground.lab = LabStatus::Failed(why),
         Msg::Answer(result) => answer(model, result),
+        Msg::LabsLoaded(result) => {
+            model.labs.load = match result {
+                Ok(labs) => LabsLoad::Ready(labs),
+                Err(why) => LabsLoad::Failed(why),
+            };
+        }
+        Msg::LabChecking(number) => {
+            if let Some(lab) = model.labs.lab_mut(number) {
+                lab.checking = true;
+            }
+        }
+        Msg::LabChecked {
+            number,
+            report,
+            done,
+        } => {
+            if let Some(lab) = model.labs.lab_mut(number) {
+                lab.checking = false;
+                lab.checks_run += 1;
+                lab.report = Some(report);
+                lab.done = done;
+            }
+        }
+        Msg::LabHints { number, hints } => {
+            if let Some(lab) = model.labs.lab_mut(number) {
+                lab.hints = hints;
+            }
+            // The newest hint is at the bottom of the Hints pane: show it.
+            model.labs.scroll[LabPane::Hints.index()] = u16::MAX;
+            let max = view::lab_max_scroll(model, LabPane::Hints);
+            model.labs.scroll[LabPane::Hints.index()] = max;
+        }
+        Msg::LabError(why) => model.status = Some(sentence(&why)),
     }
     fx
 }
@@ -180,7 +237,11 @@ fn saw_step(model: &mut Model, fx: &mut Vec<Effect>) {
 }
 
 fn open_selected(model: &mut Model, fx: &mut Vec<Effect>) {
-    if model.selected >= model.entries.len() {
+    if model.selected > model.entries.len() {
+        open_labs(model);
+        return;
+    }
+    if model.selected == model.entries.len() {
         open_playground(model);
         return;
     }
@@ -204,6 +265,40 @@ fn open_playground(model: &mut Model) {
     model.scroll = [0; 7];
     model.focus_mode = false;
     model.search = Default::default();
+}
+
+fn open_labs(model: &mut Model) {
+    model.screen = Screen::Labs;
+    model.selected = model.entries.len() + 1;
+    model.focus_mode = false;
+    model.search = Default::default();
+}
+
+fn open_lab(model: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(number) = model.labs.selected_lab().map(|l| l.number) else {
+        return;
+    };
+    let labs = &mut model.labs;
+    labs.open = true;
+    labs.pane = LabPane::Text;
+    labs.detail = LabPane::Text;
+    labs.scroll = [0; 3];
+    model.focus_mode = false;
+    fx.push(Effect::Lab(LabCmd::Watch(Some(number))));
+}
+
+fn lab_scroll_by(model: &mut Model, pane: LabPane, delta: i32) {
+    let max = i32::from(view::lab_max_scroll(model, pane));
+    let now = i32::from(model.labs.scroll[pane.index()]).min(max);
+    let next = (now + delta).clamp(0, max);
+    model.labs.scroll[pane.index()] = u16::try_from(next).unwrap_or(0);
+}
+
+fn set_lab_pane(model: &mut Model, pane: LabPane) {
+    model.labs.pane = pane;
+    if pane != LabPane::Checks {
+        model.labs.detail = pane;
+    }
 }
 
 fn scroll_by(model: &mut Model, pane: Pane, delta: i32) {
@@ -264,6 +359,10 @@ fn act(model: &mut Model, action: Action, fx: &mut Vec<Effect>) {
             model.help = Some(0);
             return;
         }
+        Action::Labs => {
+            open_labs(model);
+            return;
+        }
         _ => {}
     }
     match ctx {
@@ -304,14 +403,15 @@ fn act(model: &mut Model, action: Action, fx: &mut Vec<Effect>) {
             _ => {}
         },
         Context::List => {
-            let n = model.entries.len();
+            // The scenarios, then the playground, then the labs.
+            let last = model.entries.len() + 1;
             match action {
                 Action::Up => model.selected = model.selected.saturating_sub(1),
-                Action::Down => model.selected = (model.selected + 1).min(n),
+                Action::Down => model.selected = (model.selected + 1).min(last),
                 Action::PageUp => model.selected = model.selected.saturating_sub(5),
-                Action::PageDown => model.selected = (model.selected + 5).min(n),
+                Action::PageDown => model.selected = (model.selected + 5).min(last),
                 Action::Top => model.selected = 0,
-                Action::Bottom => model.selected = n,
+                Action::Bottom => model.selected = last,
                 Action::Open => open_selected(model, fx),
                 Action::Playground => open_playground(model),
                 _ => {}
@@ -352,6 +452,50 @@ fn act(model: &mut Model, action: Action, fx: &mut Vec<Effect>) {
                 Action::Focus => model.focus_mode = !model.focus_mode,
                 Action::Back => back(model),
                 Action::Playground => open_playground(model),
+                _ => {}
+            }
+        }
+        Context::LabList => {
+            let last = model.labs.labs().len().saturating_sub(1);
+            let l = &mut model.labs;
+            match action {
+                Action::Up => l.selected = l.selected.saturating_sub(1),
+                Action::Down => l.selected = (l.selected + 1).min(last),
+                Action::PageUp => l.selected = l.selected.saturating_sub(5),
+                Action::PageDown => l.selected = (l.selected + 5).min(last),
+                Action::Top => l.selected = 0,
+                Action::Bottom => l.selected = last,
+                Action::Open => open_lab(model, fx),
+                Action::Back => model.screen = Screen::List,
+                _ => {}
+            }
+        }
+        Context::Lab => {
+            let pane = model.labs.pane;
+            let number = model.labs.open_lab().map(|l| l.number);
+            match action {
+                Action::NextPane => set_lab_pane(model, pane.next()),
+                Action::PrevPane => set_lab_pane(model, pane.prev()),
+                Action::Up => lab_scroll_by(model, pane, -1),
+                Action::Down => lab_scroll_by(model, pane, 1),
+                Action::PageUp => {
+                    let page = i32::from(view::lab_page(model, pane));
+                    lab_scroll_by(model, pane, -page);
+                }
+                Action::PageDown => {
+                    let page = i32::from(view::lab_page(model, pane));
+                    lab_scroll_by(model, pane, page);
+                }
+                Action::Top => model.labs.scroll[pane.index()] = 0,
+                Action::Bottom => lab_scroll_by(model, pane, i32::MAX / 2),
+                Action::Focus => model.focus_mode = !model.focus_mode,
+                Action::Check => fx.extend(number.map(|n| Effect::Lab(LabCmd::Check(n)))),
+                Action::Hint => fx.extend(number.map(|n| Effect::Lab(LabCmd::Hint(n)))),
+                Action::Back if model.focus_mode => model.focus_mode = false,
+                Action::Back => {
+                    model.labs.open = false;
+                    fx.push(Effect::Lab(LabCmd::Watch(None)));
+                }
                 _ => {}
             }
         }
@@ -457,6 +601,35 @@ fn click(model: &mut Model, column: u16, row: u16, fx: &mut Vec<Effect>) {
                 }
             }
         }
+        Screen::Labs if model.labs.open => {
+            if let Some(pane) = view::lab_pane_at(model, column, row) {
+                set_lab_pane(model, pane);
+            }
+        }
+        Screen::Labs => {
+            let Some(l) = a.list else {
+                return;
+            };
+            let inner = Rect::new(
+                l.x + 1,
+                l.y + 1,
+                l.width.saturating_sub(2),
+                l.height.saturating_sub(2),
+            );
+            if !inner.contains(pos) {
+                return;
+            }
+            let first =
+                crate::components::labs::offset(model.labs.selected, usize::from(inner.height));
+            let at = first + usize::from(row - inner.y);
+            if at < model.labs.labs().len() {
+                if at == model.labs.selected {
+                    open_lab(model, fx);
+                } else {
+                    model.labs.selected = at;
+                }
+            }
+        }
         Screen::Steps | Screen::Playground => {
             if let Some(f) = a.form {
                 if f.contains(pos) {
@@ -491,11 +664,25 @@ fn wheel(model: &mut Model, column: u16, row: u16, down: bool) {
     }
     match model.screen {
         Screen::List => {
-            let n = model.entries.len();
+            let last = model.entries.len() + 1;
             model.selected = if down {
-                (model.selected + 1).min(n)
+                (model.selected + 1).min(last)
             } else {
                 model.selected.saturating_sub(1)
+            };
+        }
+        Screen::Labs if model.labs.open => {
+            if let Some(pane) = view::lab_pane_at(model, column, row) {
+                lab_scroll_by(model, pane, delta);
+            }
+        }
+        Screen::Labs => {
+            let last = model.labs.labs().len().saturating_sub(1);
+            let l = &mut model.labs;
+            l.selected = if down {
+                (l.selected + 1).min(last)
+            } else {
+                l.selected.saturating_sub(1)
             };
         }
         _ => {

@@ -7,9 +7,10 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use crate::components::{
-    self, footer, form, header, help, list, notice, tabs, PaneContent, StepCtx,
+    self, footer, form, header, help, labs, list, notice, tabs, PaneContent, StepCtx,
 };
 use crate::keymap::Context;
+use crate::labs::LabPane;
 use crate::model::{Load, Model, Pane, Screen};
 use crate::text::{truncate, wrap, Hang};
 use crate::theme::Theme;
@@ -32,6 +33,9 @@ pub struct Areas {
     pub panes: Vec<(Pane, Rect)>,
     pub form: Option<Rect>,
     pub form_two_columns: bool,
+    /// An open lab's pane tabs and panes.
+    pub lab_tabs: Option<Rect>,
+    pub lab_panes: Vec<(LabPane, Rect)>,
 }
 
 /// Whether the terminal is big enough for side-by-side panes.
@@ -82,7 +86,32 @@ pub fn areas(model: &Model, area: Rect) -> Areas {
         model.pane
     };
     match model.screen {
-        Screen::List => {
+        Screen::Labs if model.labs.open => {
+            let (tabs_r, rest) = split_v(body, 1);
+            a.lab_tabs = Some(tabs_r);
+            let pane = model.labs.pane;
+            if model.focus_mode {
+                a.lab_panes = vec![(pane, rest)];
+            } else if wide {
+                let (text, right) = split_h(rest, rest.width * 55 / 100);
+                let (checks, hints) = split_v(right, right.height * 3 / 5);
+                a.lab_panes = vec![
+                    (LabPane::Text, text),
+                    (LabPane::Checks, checks),
+                    (LabPane::Hints, hints),
+                ];
+            } else {
+                let checks_h = (rest.height * 2 / 5).max(6);
+                let (main, checks) = split_v(rest, rest.height.saturating_sub(checks_h));
+                let shown = if pane == LabPane::Checks {
+                    model.labs.detail
+                } else {
+                    pane
+                };
+                a.lab_panes = vec![(shown, main), (LabPane::Checks, checks)];
+            }
+        }
+        Screen::List | Screen::Labs => {
             if wide {
                 let (l, r) = split_h(body, body.width * 58 / 100);
                 a.list = Some(l);
@@ -211,6 +240,127 @@ pub fn max_scroll(model: &Model, pane: Pane) -> u16 {
     u16::try_from(len.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
 }
 
+/// An open lab's pane, wrapped to its area: (lines, inner rect).
+fn lab_laid_out(model: &Model, pane: LabPane, rect: Rect) -> (Vec<Line<'static>>, Rect) {
+    let t = model.theme.theme();
+    let inner = Block::bordered().inner(rect);
+    let Some(lab) = model.labs.open_lab() else {
+        return (Vec::new(), inner);
+    };
+    let w = usize::from(inner.width);
+    let lines = labs::pane_lines(lab, pane, w, &t);
+    // The components wrap their own lines (each kind with its own indent); this only cuts what
+    // is still too long.
+    (wrap(lines, w, Hang::Fixed(0)), inner)
+}
+
+fn lab_rect(model: &Model, pane: LabPane) -> Option<Rect> {
+    let area = Rect::new(0, 0, model.size.0, model.size.1);
+    areas(model, area)
+        .lab_panes
+        .into_iter()
+        .find(|(p, _)| *p == pane)
+        .map(|(_, r)| r)
+}
+
+/// How far an open lab's `pane` can scroll at the model's terminal size.
+pub fn lab_max_scroll(model: &Model, pane: LabPane) -> u16 {
+    let Some(rect) = lab_rect(model, pane) else {
+        return 0;
+    };
+    let (lines, inner) = lab_laid_out(model, pane, rect);
+    u16::try_from(lines.len().saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
+}
+
+/// How many rows a page is for an open lab's `pane`.
+pub fn lab_page(model: &Model, pane: LabPane) -> u16 {
+    lab_rect(model, pane).map_or(10, |r| r.height.saturating_sub(3).max(1))
+}
+
+/// Which of an open lab's panes (or pane tabs) is at a screen position.
+pub fn lab_pane_at(model: &Model, column: u16, row: u16) -> Option<LabPane> {
+    let area = Rect::new(0, 0, model.size.0, model.size.1);
+    let a = areas(model, area);
+    let pos = ratatui::layout::Position::new(column, row);
+    if let Some(tr) = a.lab_tabs {
+        if tr.contains(pos) {
+            return labs::tab_hits(tr, model.labs.pane)
+                .into_iter()
+                .find(|(_, r)| r.contains(pos))
+                .map(|(p, _)| p);
+        }
+    }
+    a.lab_panes
+        .into_iter()
+        .find(|(_, r)| r.contains(pos))
+        .map(|(p, _)| p)
+}
+
+/// A pane's frame: its title (`▶` when focused, and a note), and a bottom line that says how
+/// much more there is. Returns the frame and the scroll, kept within what there is.
+fn pane_block(
+    title: &str,
+    note: Option<&str>,
+    focused: bool,
+    (len, height, scroll): (usize, usize, usize),
+    rect: Rect,
+    t: &Theme,
+) -> (Block<'static>, u16) {
+    let max = len.saturating_sub(height);
+    let scroll = scroll.min(max);
+    let mut title = format!(" {}{title} ", if focused { "▶ " } else { "" });
+    if let Some(note) = note {
+        title.push_str(&format!("· {note} "));
+    }
+    let title = truncate(&title, usize::from(rect.width.saturating_sub(2)));
+    let mut block = Block::bordered()
+        .title(Line::styled(title, if focused { t.title } else { t.dim }))
+        .border_style(if focused { t.border_focused } else { t.border })
+        .style(t.base);
+    if max > 0 {
+        let more = if scroll < max {
+            format!(" ↓ more · {}/{} ", scroll + height, len)
+        } else {
+            format!(" end · {len} lines ")
+        };
+        block = block.title_bottom(Line::styled(more, t.dim).right_aligned());
+    }
+    (block, u16::try_from(scroll).unwrap_or(u16::MAX))
+}
+
+fn render_lab(model: &Model, t: &Theme, a: &Areas, frame: &mut Frame<'_>) {
+    if let Some(tr) = a.lab_tabs {
+        labs::render_tabs(model.labs.pane, t, tr, frame);
+    }
+    for (pane, rect) in &a.lab_panes {
+        let (lines, inner) = lab_laid_out(model, *pane, *rect);
+        let note = match pane {
+            LabPane::Text => model
+                .labs
+                .open_lab()
+                .map(|l| format!("{} · a {} lab", l.number, l.kind)),
+            _ => None,
+        };
+        let (block, scroll) = pane_block(
+            pane.title(),
+            note.as_deref(),
+            model.labs.pane == *pane,
+            (
+                lines.len(),
+                usize::from(inner.height),
+                usize::from(model.labs.scroll[pane.index()]),
+            ),
+            *rect,
+            t,
+        );
+        frame.render_widget(block, *rect);
+        frame.render_widget(
+            Paragraph::new(lines).scroll((scroll, 0)).style(t.base),
+            inner,
+        );
+    }
+}
+
 /// How many rows a page is for `pane`.
 pub fn page(model: &Model, pane: Pane) -> u16 {
     let area = Rect::new(0, 0, model.size.0, model.size.1);
@@ -229,30 +379,21 @@ fn render_pane(
     t: &Theme,
     frame: &mut Frame<'_>,
 ) {
-    let focused = model.pane == pane;
     let (content, left, right, inner) = laid_out(pane, ctx, rect);
     let len = left.len().max(right.len());
-    let max = len.saturating_sub(usize::from(inner.height));
-    let scroll = usize::from(model.scroll_of(pane)).min(max);
-    let mut title = format!(" {}{} ", if focused { "▶ " } else { "" }, pane.title());
-    if let Some(note) = &content.title_note {
-        title.push_str(&format!("· {note} "));
-    }
-    let title = truncate(&title, usize::from(rect.width.saturating_sub(2)));
-    let mut block = Block::bordered()
-        .title(Line::styled(title, if focused { t.title } else { t.dim }))
-        .border_style(if focused { t.border_focused } else { t.border })
-        .style(t.base);
-    if max > 0 {
-        let more = if scroll < max {
-            format!(" ↓ more · {}/{} ", scroll + usize::from(inner.height), len)
-        } else {
-            format!(" end · {len} lines ")
-        };
-        block = block.title_bottom(Line::styled(more, t.dim).right_aligned());
-    }
+    let (block, scroll) = pane_block(
+        pane.title(),
+        content.title_note.as_deref(),
+        model.pane == pane,
+        (
+            len,
+            usize::from(inner.height),
+            usize::from(model.scroll_of(pane)),
+        ),
+        rect,
+        t,
+    );
     frame.render_widget(block, rect);
-    let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
     match content.beside {
         _ if !right.is_empty() => {
             let left_w = left
@@ -332,6 +473,15 @@ pub fn render(model: &Model, frame: &mut Frame<'_>) {
                 form::render(&model.playground, focused, a.form_two_columns, &t, r, frame);
             }
             render_steps(model, &t, &a, frame);
+        }
+        Screen::Labs if model.labs.open => render_lab(model, &t, &a, frame),
+        Screen::Labs => {
+            if let Some(r) = a.list {
+                labs::render_list(&model.labs, &t, r, frame);
+            }
+            if let Some(r) = a.details {
+                labs::render_details(&model.labs, &t, r, frame);
+            }
         }
     }
     render_footer(model, &t, a.footer, frame);

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::labs::LabsLoad;
 use crate::model::{LabStatus, Load, Model, Screen};
 use crate::text::{truncate, width};
 use crate::theme::Theme;
@@ -24,6 +25,12 @@ fn breadcrumb(model: &Model) -> String {
             }
         }
         Screen::Playground => s.push_str(" › playground"),
+        Screen::Labs => {
+            s.push_str(" › labs");
+            if let Some(lab) = model.labs.open_lab() {
+                s.push_str(&format!(" › {} {}", lab.number, lab.title));
+            }
+        }
     }
     if model.help.is_some() {
         s.push_str(" › help");
@@ -53,6 +60,18 @@ pub fn progress_line(model: &Model) -> String {
     let loaded = model.loaded();
     if let Some(status) = &model.status {
         return status.clone();
+    }
+    if model.screen == Screen::Labs {
+        return match &model.labs.load {
+            LabsLoad::Loading => "Reading the labs…".to_owned(),
+            LabsLoad::Failed(_) => "The labs are not available".to_owned(),
+            LabsLoad::Ready(labs) => format!(
+                "Your labs: {} of {} done {}",
+                model.labs.done(),
+                labs.len(),
+                bar(model.labs.done(), labs.len())
+            ),
+        };
     }
     if loaded < total {
         let running = model

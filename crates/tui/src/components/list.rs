@@ -21,6 +21,8 @@ pub enum Row {
     /// The summary line under a scenario (wide layouts).
     Summary(usize),
     Playground,
+    /// The Labs tab.
+    Labs,
 }
 
 impl Row {
@@ -29,6 +31,7 @@ impl Row {
         match self {
             Row::Scenario(i) | Row::Summary(i) => Some(i),
             Row::Playground => Some(entries),
+            Row::Labs => Some(entries + 1),
             Row::Topic(_) => None,
         }
     }
@@ -50,13 +53,16 @@ pub fn rows(model: &Model, summaries: bool) -> Vec<Row> {
     }
     out.push(Row::Topic("Your own requests"));
     out.push(Row::Playground);
+    out.push(Row::Topic("Exercises"));
+    out.push(Row::Labs);
     out
 }
 
 /// The first row shown, so that the selected row is visible in `height` rows.
 pub fn offset(rows: &[Row], selected: usize, entries: usize, height: usize) -> usize {
     let Some(at) = rows.iter().position(|r| {
-        matches!(r, Row::Scenario(_) | Row::Playground) && r.selection(entries) == Some(selected)
+        matches!(r, Row::Scenario(_) | Row::Playground | Row::Labs)
+            && r.selection(entries) == Some(selected)
     }) else {
         return 0;
     };
@@ -138,11 +144,14 @@ pub fn render_list(model: &Model, t: &Theme, summaries: bool, area: Rect, frame:
                 truncate(&format!("       {}", model.entries[i].scenario.summary), w),
                 t.dim,
             ),
-            Row::Playground => {
+            Row::Playground | Row::Labs => {
+                let (name, text) = match row {
+                    Row::Playground => ("playground", "Build a request of your own and send it"),
+                    _ => ("labs", "Exercises you do yourself, checked live"),
+                };
                 let left = format!(
-                    " {} ✎ {:<id_w$}  Build a request of your own and send it",
+                    " {} ✎ {name:<id_w$}  {text}",
                     if selected { "▸" } else { " " },
-                    "playground"
                 );
                 let text = truncate(&left, w);
                 let pad = w.saturating_sub(width(&text));
@@ -171,6 +180,18 @@ pub fn render_details(model: &Model, t: &Theme, area: Rect, frame: &mut Frame<'_
     frame.render_widget(block, area);
     let mut lines: Vec<Line<'static>> = Vec::new();
     match model.entries.get(model.selected) {
+        None if model.selected > model.entries.len() => {
+            lines.push(Line::styled("Labs", t.title));
+            lines.push(Line::styled(
+                "Self-paced exercises: you act with the AWS CLI, curl or a little Rust against \
+                 a lab server of your own, and a checker looks at the server to see whether \
+                 each goal is met. Here you read a lab, watch its checks turn ✓ as you work in \
+                 another terminal, and reveal hints one at a time. (`s3lab lab` does the same on \
+                 the command line.)",
+                t.base,
+            ));
+            lines.push(Line::styled("Enter or L: open the labs", t.key));
+        }
         None => {
             lines.push(Line::styled("Playground", t.title));
             lines.push(Line::styled(

@@ -10,6 +10,7 @@ pub mod form;
 pub mod header;
 pub mod help;
 pub mod keys;
+pub mod labs;
 pub mod list;
 pub mod note;
 pub mod notice;
