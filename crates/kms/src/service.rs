@@ -391,6 +391,16 @@ impl Kms {
     /// Time-driven changes: keys whose deletion window ended are deleted, and automatic rotations
     /// that fell due happen, each with its own service event in the trail.
     fn housekeeping(&self, inner: &mut Inner, now: OffsetDateTime) {
+        // Every request passes here; most find nothing due, and need no copy of the state.
+        let due = |k: &crate::store::KeyFile| {
+            (k.state == KeyState::PendingDeletion && k.deletion_date.is_some_and(|d| d <= now))
+                || (k.state == KeyState::Enabled
+                    && k.rotation_enabled
+                    && k.next_rotation.is_some_and(|t| t <= now))
+        };
+        if !inner.state.keys.iter().any(due) {
+            return;
+        }
         let mut events = Vec::new();
         let before = inner.state.clone();
         let due: Vec<String> = inner
