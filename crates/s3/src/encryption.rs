@@ -304,11 +304,15 @@ fn object_arn(bucket: &str, key: &str) -> String {
     format!("arn:aws:s3:::{bucket}/{key}")
 }
 
-pub(crate) fn root_aad(bucket: &str, key: &str) -> Vec<u8> {
+/// What binds an SSE-S3 data key (the S3 layer's key of a DSSE-KMS object) to its object when the
+/// root key wraps it. Public for the lab's secrets scan, which unwraps stored keys offline.
+pub fn root_aad(bucket: &str, key: &str) -> Vec<u8> {
     format!("s3lab-sse-s3|{bucket}|{key}").into_bytes()
 }
 
-fn customer_aad(bucket: &str, key: &str) -> Vec<u8> {
+/// What binds an SSE-C object's data key to its object when the customer key wraps it. Public for
+/// the lab's secrets scan, which unwraps stored keys offline with the keys a client used.
+pub fn customer_aad(bucket: &str, key: &str) -> Vec<u8> {
     format!("s3lab-sse-c|{bucket}|{key}").into_bytes()
 }
 
