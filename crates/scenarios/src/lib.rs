@@ -19,6 +19,7 @@ pub mod claims;
 mod error;
 pub mod inspect;
 pub mod lab;
+pub mod scan;
 pub mod script;
 
 mod scenarios;

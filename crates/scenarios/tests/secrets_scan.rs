@@ -1,20 +1,22 @@
 //! The secrets scan: after the whole curriculum has run, no secret is anywhere it should not be.
 //!
 //! Every scenario runs in its own lab with a data folder this test keeps, while every log line the
-//! servers write — s3lab's crates at every level, `trace` included — is captured. Then the test looks for:
+//! servers write — s3lab's crates at every level, `trace` included — is captured. Then the test
+//! looks (with `s3lab_scenarios::scan`, which `s3lab scan-secrets` and the load test use too) for:
 //!
 //! - every key a scenario handled (SSE-C keys, client-side master and data keys) and every key the
-//!   services hold (KMS key material, KMS data keys, bucket keys, data keys under S3's root key),
-//!   raw, as hex or as base64, in every file of the data folder, in the logs and in the transcript
-//!   (where only steps that show a key on purpose may carry one);
+//!   services hold (KMS key material, KMS data keys, bucket keys, data keys under S3's root key
+//!   and SSE-C data keys), raw, as hex or as base64, in every file of the data folder, in the logs
+//!   and in the transcript (where only steps that show a key on purpose may carry one); the
+//!   SSE-S3 root keys and the key standing in for KMS's HSMs too, allowed in their own file only;
 //! - every object body of 16 bytes or more that a scenario uploaded, in every file of the data
 //!   folder except the blobs of objects stored unencrypted on purpose (the pre-2023 history
 //!   switch), and in the logs.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use s3lab_scenarios::scan::Scan;
 use s3lab_scenarios::{catalog, inspect, lab::Lab, run_keeping_secrets, LabOptions, DEFAULT_SEED};
 use s3lab_transcript::{find_secrets, Event};
 
@@ -41,39 +43,6 @@ impl LogBuffer {
     }
 }
 
-/// Whether `secret` is in `haystack` raw, as hex, or as base64 at any of the three alignments.
-fn reveals(haystack: &[u8], secret: &[u8]) -> bool {
-    if s3lab_cse::lessons::contains_secret(haystack, secret) {
-        return true;
-    }
-    use base64::Engine as _;
-    // base64 of the secret starting 1 or 2 bytes into a 3-byte group: drop the unstable ends.
-    (1..3).any(|pad| {
-        let mut shifted = vec![0u8; pad];
-        shifted.extend_from_slice(secret);
-        let text = base64::engine::general_purpose::STANDARD.encode(&shifted);
-        let core = &text.as_bytes()[4..text.len().saturating_sub(4)];
-        core.len() >= 16 && haystack.windows(core.len()).any(|w| w == core)
-    })
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// The bodies of the object PUTs of a transcript (`PUT /bucket/key` without a query), 16 bytes or
 /// more, as the transcript shows them.
 fn uploaded_bodies(transcript: &s3lab_transcript::Transcript) -> Vec<Vec<u8>> {
@@ -90,22 +59,6 @@ fn uploaded_bodies(transcript: &s3lab_transcript::Transcript) -> Vec<Vec<u8>> {
             let body = x.request.body.shown_bytes();
             if object_put && body.len() >= 16 {
                 out.push(body);
-            }
-        }
-    }
-    out
-}
-
-/// The blob files of objects stored unencrypted on purpose.
-fn unencrypted_blobs(lab: &Lab) -> Vec<PathBuf> {
-    let s3 = lab.app().s3();
-    let mut out = Vec::new();
-    for bucket in s3.list_buckets().expect("buckets") {
-        for key in s3.inspect_keys(&bucket.name) {
-            let meta = s3.inspect_object(&bucket.name, &key).expect("meta");
-            if meta.encryption.get("mode").and_then(|m| m.as_str()) == Some("none") {
-                let (_, blobs) = s3.object_paths(&bucket.name, &key).expect("paths");
-                out.extend(blobs);
             }
         }
     }
@@ -134,10 +87,7 @@ fn no_secret_and_no_plaintext_is_left_in_data_folders_logs_or_transcripts() {
             block_sse_c_for_new_buckets: true,
         })
         .expect("lab");
-        let (transcript, mut secrets) = run_keeping_secrets(&lab, scenario).expect("runs");
-        secrets.extend(inspect::all_service_keys(&lab).expect("service keys"));
-        let bodies = uploaded_bodies(&transcript);
-        let plain_blobs = unencrypted_blobs(&lab);
+        let (transcript, secrets) = run_keeping_secrets(&lab, scenario).expect("runs");
         drop(lab);
         let log = logs.take();
         assert!(
@@ -146,41 +96,31 @@ fn no_secret_and_no_plaintext_is_left_in_data_folders_logs_or_transcripts() {
             scenario.id
         );
 
-        let refs: Vec<&[u8]> = secrets.iter().map(|s| s.as_slice()).collect();
+        // The keys the scenario handled open the data keys of its SSE-C objects.
+        let handled: Vec<&[u8]> = secrets.iter().map(|s| s.as_slice()).collect();
+        let service = inspect::service_keys(folder.path(), &handled).expect("service keys");
+        let mut refs = handled.clone();
+        refs.extend(service.iter().map(|k| k.key.as_slice()));
         for leak in find_secrets(&transcript, &refs) {
             findings.push(format!("{}: transcript: {leak}", scenario.id));
         }
+
+        let mut scan = Scan::new();
         for (i, secret) in secrets.iter().enumerate() {
-            if reveals(&log, secret) {
-                findings.push(format!("{}: logs hold secret #{i}", scenario.id));
-            }
+            scan.key(format!("secret #{i} the scenario handled"), secret);
         }
-        for (i, body) in bodies.iter().enumerate() {
-            if log.windows(body.len()).any(|w| w == body.as_slice()) {
-                findings.push(format!("{}: logs hold object body #{i}", scenario.id));
-            }
+        for key in &service {
+            scan.service_key(key);
         }
-        for file in files_under(folder.path()) {
-            scanned_files += 1;
-            let bytes = std::fs::read(&file).expect("read");
-            let name = file
-                .strip_prefix(folder.path())
-                .unwrap_or(&file)
-                .display()
-                .to_string();
-            for (i, secret) in secrets.iter().enumerate() {
-                if reveals(&bytes, secret) {
-                    findings.push(format!("{}: {name} holds secret #{i}", scenario.id));
-                }
-            }
-            if plain_blobs.contains(&file) {
-                continue;
-            }
-            for (i, body) in bodies.iter().enumerate() {
-                if bytes.windows(body.len()).any(|w| w == body.as_slice()) {
-                    findings.push(format!("{}: {name} holds object body #{i}", scenario.id));
-                }
-            }
+        for (i, body) in uploaded_bodies(&transcript).iter().enumerate() {
+            scan.plaintext(format!("object body #{i} the scenario uploaded"), body);
+        }
+        let report = scan
+            .run(folder.path(), &[("the servers' log", &log)])
+            .expect("scan");
+        scanned_files += report.files;
+        for finding in &report.findings {
+            findings.push(format!("{}: {finding}", scenario.id));
         }
     }
     assert!(
@@ -188,18 +128,4 @@ fn no_secret_and_no_plaintext_is_left_in_data_folders_logs_or_transcripts() {
         "only {scanned_files} files were scanned"
     );
     assert!(findings.is_empty(), "found:\n{}", findings.join("\n"));
-}
-
-#[test]
-fn the_scanner_finds_a_key_at_every_base64_alignment() {
-    use base64::Engine as _;
-    let key = [7u8; 32];
-    for pad in 0..3 {
-        let mut data = vec![1u8; pad];
-        data.extend_from_slice(&key);
-        let text = base64::engine::general_purpose::STANDARD.encode(&data);
-        assert!(reveals(text.as_bytes(), &key), "alignment {pad}");
-    }
-    assert!(reveals(hex::encode(key).as_bytes(), &key));
-    assert!(!reveals(b"nothing to see here, nothing at all", &key));
 }
