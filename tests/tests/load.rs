@@ -7,9 +7,17 @@
 //! The AWS SDK for Rust is the client (retries off, so that no failure is hidden), over HTTPS.
 //! Work is bounded twice: a fixed number of operations per client, and a deadline after which no
 //! client starts another operation. `S3LAB_LOAD_SEED=N` repeats a run's choices.
+//!
+//! Then the secrets scan (`s3lab_scenarios::scan`, as for the curriculum and `s3lab scan-secrets`)
+//! looks through the lab's data folder and everything the servers logged during the run for every
+//! SSE-C key the clients used, every key the lab holds (read back from the data folder), and every
+//! object body of 16 bytes or more the clients sent, whatever became of it; plaintext is allowed
+//! only in the blobs of the objects of the unencrypted bucket. Bodies are looked for by 32-byte
+//! windows (the first, the last, and one every 64 KiB), not whole, so that the MiB parts cost a
+//! few windows each and the scan one pass over each file.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -18,6 +26,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncry
 use base64::Engine as _;
 use md5::Digest as _;
 use s3lab_e2e::TestLab;
+use s3lab_scenarios::scan::Scan;
 
 const CLIENTS: usize = 64;
 const OPS_PER_CLIENT: usize = 24;
@@ -98,6 +107,8 @@ struct Client {
     version: u64,
     /// Operations done (a deadline may stop a client early).
     ops: usize,
+    /// The `(seed, length)` of every body sent, for the secrets scan: `body(id, seed, length)`.
+    sent: Vec<(u64, usize)>,
 }
 
 fn body(client: usize, version: u64, len: usize) -> Vec<u8> {
@@ -209,6 +220,7 @@ impl Client {
         let mode = MODES[self.rng.below(MODES.len() as u64) as usize];
         let key = self.key_name(n);
         self.version += 1;
+        self.sent.push((self.version, len));
         let data = Arc::new(body(self.id, self.version, len));
         let req = self
             .s3
@@ -412,6 +424,7 @@ impl Client {
         let mut completed = Vec::new();
         for (i, &len) in parts.iter().enumerate() {
             let number = i as i32 + 1;
+            self.sent.push((self.version * 100 + i as u64, len));
             let data = body(self.id, self.version * 100 + i as u64, len);
             whole.extend_from_slice(&data);
             let req = self
@@ -563,13 +576,47 @@ async fn list_all(
     Err("more than 100 pages".into())
 }
 
+/// Every line the servers log, at every level.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuffer {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_clients_of_mixed_operations_agree_with_their_models() {
     let seed: u64 = std::env::var("S3LAB_LOAD_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5eed_10ad);
-    let lab = TestLab::start().await;
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    // s3lab's own crates at every level, as the curriculum's scan; the libraries under them (and
+    // the SDK's clients) at `info`.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("s3lab=trace,info"))
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .init();
+    // A folder that outlives the lab, for the scan after it stopped.
+    let folder = tempfile::tempdir().expect("temp dir");
+    let lab = TestLab::start_in(folder.path()).await;
     let admin = lab.s3_client("admin", true);
     // No retries: a failure the SDK would hide by trying again is still a failure.
     let s3 = aws_sdk_s3::Client::from_conf(
@@ -612,16 +659,26 @@ async fn sixty_four_clients_of_mixed_operations_agree_with_their_models() {
             problems: Vec::new(),
             version: 0,
             ops: 0,
+            sent: Vec::new(),
         };
         tasks.push(tokio::spawn(client.run(deadline)));
     }
     let mut problems = Vec::new();
     let mut ops = 0;
     let mut believed: BTreeMap<(&'static str, String), i64> = BTreeMap::new();
+    let mut sse_c_keys = Vec::new();
+    let mut sent = Vec::new();
     for t in tasks {
         let client = t.await.expect("client task");
         problems.extend(client.problems);
         ops += client.ops;
+        sse_c_keys.push((client.id, client.sse_c_key));
+        sent.extend(
+            client
+                .sent
+                .iter()
+                .map(|&(seed, len)| (client.id, seed, len)),
+        );
         for ((b, k), s) in client.model {
             believed.insert((b, k), s.body.len() as i64);
         }
@@ -651,7 +708,45 @@ async fn sixty_four_clients_of_mixed_operations_agree_with_their_models() {
             ));
         }
     }
+    let ran = started.elapsed();
+    let data_dir = lab.data_dir.clone();
     lab.stop().await;
+
+    let scanning = Instant::now();
+    let log = logs.take();
+    assert!(
+        !log.is_empty(),
+        "the servers logged nothing; the scan would prove nothing"
+    );
+    let mut scan = Scan::new();
+    for (id, key) in &sse_c_keys {
+        scan.key(format!("the SSE-C key of client {id}"), key);
+    }
+    let customer_keys: Vec<&[u8]> = sse_c_keys.iter().map(|(_, k)| k.as_slice()).collect();
+    let service_keys = scan
+        .service_keys(&data_dir, &customer_keys)
+        .expect("the lab's keys");
+    for &(id, seed, len) in &sent {
+        scan.plaintext(
+            format!("body {seed} of client {id} ({len} bytes)"),
+            &body(id, seed, len),
+        );
+    }
+    let report = scan
+        .run(&data_dir, &[("the servers' log", &log)])
+        .expect("secrets scan");
+    problems.extend(report.findings.iter().map(|f| f.to_string()));
+    // A scan that looked for nothing, or nowhere, would prove nothing.
+    assert!(
+        service_keys > CLIENTS && report.plaintexts > CLIENTS && report.files > CLIENTS,
+        "the scan had too little to do: {} ({service_keys} of the lab's keys)",
+        report.summary()
+    );
+    eprintln!(
+        "{ops} operations in {ran:?}; secrets scan ({service_keys} of the lab's keys) in {:?}: {}",
+        scanning.elapsed(),
+        report.summary()
+    );
     assert!(
         problems.is_empty(),
         "seed {seed} (S3LAB_LOAD_SEED), {} problems in {ops} operations after {:?}:\n{}",
