@@ -426,7 +426,7 @@ fn hint(labs: &Labs, lab: &Lab) -> anyhow::Result<ExitCode> {
 }
 
 /// Splits `line` at spaces into lines of at most `width` characters (longer words stay whole).
-fn wrap(line: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(line: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for word in line.split(' ') {

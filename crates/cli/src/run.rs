@@ -47,16 +47,28 @@ pub fn list() -> anyhow::Result<ExitCode> {
             topic = Some(s.topic);
             out.push_str(&format!("\n{}\n", s.topic.title()));
         }
-        out.push_str(&format!("  {:<20} {}\n", s.id, s.title));
-        out.push_str(&format!("  {:<20} {}\n", "", s.summary));
-        out.push_str(&format!("  {:<20} proves: {}\n", "", s.claims.join(", ")));
+        // Title, summary and claims are wrapped to fit 80 columns beside the id column.
+        let proves = format!("proves: {}", s.claims.join(", "));
+        let lines = [s.title, s.summary, proves.as_str()]
+            .iter()
+            .flat_map(|text| crate::lab::wrap(text, 80 - 23))
+            .collect::<Vec<_>>();
+        for (i, line) in lines.iter().enumerate() {
+            let id = if i == 0 { s.id } else { "" };
+            out.push_str(&format!("  {id:<20} {line}\n"));
+        }
     }
-    out.push_str(&format!(
-        "\n{} scenarios cover the seed's {} claims. Run one with `s3lab run <id>`, or all with \
-         `s3lab run --all`.\n",
+    let closing = format!(
+        "{} scenarios cover the seed's {} claims. Run one with `s3lab run <id>`, or all with \
+         `s3lab run --all`.",
         catalog().len(),
         CLAIMS.len()
-    ));
+    );
+    out.push('\n');
+    for line in crate::lab::wrap(&closing, 80) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     write_out(out.trim_start())?;
     Ok(ExitCode::SUCCESS)
 }
