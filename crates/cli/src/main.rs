@@ -14,6 +14,7 @@ mod banner;
 mod cse;
 mod lab;
 mod run;
+mod scan;
 mod serve;
 
 #[derive(Debug, Parser)]
@@ -66,6 +67,26 @@ enum Command {
     Run(run::RunArgs),
     /// Self-paced labs with checks, hints and progress: list, start, check, hint, reset, solution, watch.
     Lab(lab::LabArgs),
+    /// Prove to yourself that no key and no plaintext is left in a lab's data folder or its logs.
+    ///
+    /// Derives the lab's own keys from the data folder (KMS key material, the data keys of every
+    /// object and multipart upload, bucket keys and the keys derived from them, the data keys under
+    /// the SSE-S3 root key) and looks for each of them, and for every --secret-file and
+    /// --plaintext-file you give, raw, as hex and as base64, in every file of the folder and in
+    /// every --log. An SSE-C key given with --secret-file also opens the data keys of the objects
+    /// written with it, which are then looked for too.
+    ///
+    /// Two keys are kept in the clear by design, each in its own file, and count only elsewhere:
+    /// the SSE-S3 root keys (s3/sse-s3-root-keys.json) and the key that stands in for KMS's HSMs
+    /// (kms/hsm-root.key). Plaintext counts everywhere but in the blobs of objects stored
+    /// unencrypted on purpose (`s3lab admin history-unencrypted`).
+    ///
+    /// The folder is only read; its server may be running or stopped. Prints each finding and
+    /// exits with status 1 if there is any; prints one summary line and exits 0 if there is none;
+    /// exits 2 if it could not look (a folder or file that cannot be read).
+    #[command(after_help = "Example, after lab 11 (SSE-C), in its work folder:\n  \
+        s3lab scan-secrets \"$S3LAB_DATA\" --secret-file ssec.key --plaintext-file secret.txt")]
+    ScanSecrets(scan::ScanArgs),
 }
 
 /// `warn` for everything, `info` for s3lab's own crates (`s3lab=info` also matches `s3lab_server`
@@ -102,7 +123,7 @@ fn main() -> ExitCode {
     // A transcript is the whole story of `run`; the in-process servers' start-up lines are noise.
     let quiet = matches!(
         cli.command,
-        Command::List | Command::Run(_) | Command::Lab(_)
+        Command::List | Command::Run(_) | Command::Lab(_) | Command::ScanSecrets(_)
     );
     init_logging(if quiet { "warn" } else { DEFAULT_LOG });
     // The curriculum's labs own their runtimes, so these run outside the one below.
@@ -110,6 +131,13 @@ fn main() -> ExitCode {
         Command::List => return exit_with(run::list()),
         Command::Run(args) => return exit_with(run::run(args)),
         Command::Lab(args) => return exit_with(lab::run(args)),
+        // 1 is "found something": a scan that could not look says so with 2.
+        Command::ScanSecrets(args) => {
+            return scan::run(args).unwrap_or_else(|e| {
+                fail(&e);
+                ExitCode::from(2)
+            })
+        }
         other => other,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -123,7 +151,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve::run(args)),
         Command::Admin(args) => runtime.block_on(admin::run(args)),
         Command::Cse(args) => runtime.block_on(cse::run(args)),
-        Command::List | Command::Run(_) | Command::Lab(_) => Ok(()),
+        Command::List | Command::Run(_) | Command::Lab(_) | Command::ScanSecrets(_) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
