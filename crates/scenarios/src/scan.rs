@@ -68,6 +68,8 @@ struct Item {
     kind: Kind,
     len: usize,
     home: Option<PathBuf>,
+    /// A key's bytes, to look for each key once however many objects share it (a bucket key).
+    key: Option<zeroize::Zeroizing<Vec<u8>>>,
 }
 
 /// One window of an item in one form.
@@ -222,14 +224,17 @@ impl Scan {
     }
 
     /// Looks for every key the data folder holds or wraps; `customer_keys` open the data keys of
-    /// SSE-C objects. Returns how many keys that added.
+    /// SSE-C objects. Returns how many keys that added (a key many objects share counts once).
     pub fn service_keys(
         &mut self,
         data_dir: &Path,
         customer_keys: &[&[u8]],
     ) -> Result<usize, ScenarioError> {
-        let keys = inspect::service_keys(data_dir, customer_keys)?;
-        Ok(keys.iter().filter(|k| self.service_key(k)).count())
+        let before = self.counts().0;
+        for key in inspect::service_keys(data_dir, customer_keys)? {
+            self.service_key(&key);
+        }
+        Ok(self.counts().0 - before)
     }
 
     /// Looks for `plaintext` everywhere but in the blobs of objects stored unencrypted on purpose.
@@ -265,12 +270,22 @@ impl Scan {
         if bytes.len() < min {
             return false;
         }
+        let key = (kind == Kind::Key).then(|| zeroize::Zeroizing::new(bytes.to_vec()));
+        if key.is_some()
+            && self
+                .items
+                .iter()
+                .any(|i| i.home == home && i.key.as_deref() == key.as_deref())
+        {
+            return true;
+        }
         let item = self.items.len();
         self.items.push(Item {
             name,
             kind,
             len: bytes.len(),
             home,
+            key,
         });
         for at in window_starts(bytes.len(), stride) {
             let window = &bytes[at..bytes.len().min(at + WINDOW)];
@@ -471,12 +486,17 @@ mod tests {
     }
 
     #[test]
-    fn short_keys_and_plaintexts_are_refused() {
+    fn short_keys_and_plaintexts_are_refused_and_a_key_is_counted_once() {
         let mut scan = Scan::new();
         assert!(!scan.key("short", &[1; 15]));
         assert!(!scan.plaintext("short", b"fifteen bytes!!"));
         assert!(scan.plaintext("sixteen", b"sixteen bytes!!!"));
-        assert_eq!(scan.counts(), (0, 1));
+        assert!(scan.key("the bucket key (used by a)", &KEY));
+        assert!(scan.key("the bucket key (used by b)", &KEY));
+        assert_eq!(scan.counts(), (1, 1));
+        let found = found_in(&scan, hex::encode(KEY).as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].what, "the bucket key (used by a)");
     }
 
     #[test]
