@@ -7,7 +7,14 @@ For each such lab, with a fresh `S3LAB_HOME`:
 3. the reference solution (`labs/solutions/NN_topic/`) is laid over the work folder and its
    `solution.sh` is run there by bash, after the exact `export` and `cd` lines `start` printed,
    with the AWS CLI from the test venv and this build's `s3lab` on `PATH`;
-4. `s3lab lab check N` must PASS (exit status 0, every goal ✓).
+4. `s3lab lab check N` must PASS (exit status 0, every goal ✓);
+5. with the server stopped, `s3lab scan-secrets` must find nothing in the lab's data folder and in
+   everything its server printed (logged at `s3lab=trace`, saved to `server.log` beside the lab's
+   home): no key the lab's services hold, no key file of the work folder (`*.key`: SSE-C and
+   client-side master keys), and no plaintext of the objects the lab wrote — the work folder's files
+   of 16 bytes or more (the reference solution uploads them) and the bodies of `check.toml`'s setup
+   steps. Answer files are left out: they quote the lab's state (key ids, object keys) on purpose.
+   Objects written unencrypted on purpose are allowed to hold their plaintext, by their metadata.
 
 Code labs (a Rust crate each) are checked on the Rust side: `cargo test -p s3lab-labs`.
 Run with `cargo xtask test --python-only -- -k labs`.
@@ -32,6 +39,9 @@ SOLUTION_TIMEOUT_S = 300.0
 CHECK_TIMEOUT_S = 120.0
 # Labs checked at once (each has its own data folder and server on free ports).
 PARALLEL_LABS = 2
+SCAN_TIMEOUT_S = 120.0
+# What the lab's server logs, for the secrets scan: s3lab's own crates at every level.
+SERVER_LOG_FILTER = "s3lab=trace,info"
 
 
 def _server_labs() -> list[tuple[int, str, str]]:
@@ -62,6 +72,7 @@ class LabStartProcess(ServerProcess):
             "--http-port", "0", "--https-port", "0",
         ]
         env["S3LAB_HOME"] = str(self._home)
+        env["RUST_LOG"] = SERVER_LOG_FILTER
         return subprocess.Popen(
             self.argv,
             stdin=subprocess.DEVNULL,
@@ -107,6 +118,47 @@ def _check(number: int, env: dict[str, str]) -> subprocess.CompletedProcess:
         text=True,
         timeout=CHECK_TIMEOUT_S,
     )
+
+
+def _scan_secrets(number: int, name: str, folder: str, root: Path, log: ServerLog) -> str | None:
+    """`s3lab scan-secrets` on the lab's data folder and its server's log, for the lab's keys and
+    plaintexts (see the module's docstring); returns what it found, or None."""
+    home = root / "home"
+    work = home / "work" / folder
+    spec = tomllib.loads((LABS / folder / "check.toml").read_text(encoding="utf-8"))
+    answers = {g["file"] for g in spec.get("goals", []) if g.get("kind") == "answer" and "file" in g}
+    secrets: list[Path] = []
+    plaintexts: list[Path] = []
+    for path in sorted(p for p in work.rglob("*") if p.is_file() and not p.is_symlink()):
+        relative = path.relative_to(work).as_posix()
+        if path.suffix == ".key":
+            secrets.append(path)
+        elif relative != "solution.sh" and relative not in answers and path.stat().st_size >= 16:
+            plaintexts.append(path)
+    setup_bodies = root / "setup-bodies"
+    setup_bodies.mkdir()
+    for i, step in enumerate(spec.get("setup", [])):
+        body = step.get("body", "").encode("utf-8")
+        if len(body) >= 16:
+            path = setup_bodies / f"{i:02}-{step['step']}"
+            path.write_bytes(body)
+            plaintexts.append(path)
+    log_file = root / "server.log"
+    log_file.write_text("\n".join([*log.stdout, *log.stderr]) + "\n", encoding="utf-8")
+    argv = [str(_s3lab_bin()), "scan-secrets", str(home / "server" / folder), "--log", str(log_file)]
+    argv += [arg for path in secrets for arg in ("--secret-file", str(path))]
+    argv += [arg for path in plaintexts for arg in ("--plaintext-file", str(path))]
+    scan = subprocess.run(
+        argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=SCAN_TIMEOUT_S
+    )
+    if scan.returncode != 0 or "nothing found" not in scan.stdout:
+        return (
+            f"lab {number} ({name}): the secrets scan of its data folder and server log "
+            f"(exit status {scan.returncode}):\n{scan.stdout}{scan.stderr}\ncommand: {' '.join(argv)}"
+        )
+    if not plaintexts or " 0 plaintexts" in scan.stdout:
+        return f"lab {number} ({name}): the secrets scan had no plaintext to look for:\n{scan.stdout}"
+    return None
 
 
 def _run_lab(number: int, name: str, folder: str, root: Path) -> str | None:
@@ -161,7 +213,7 @@ def _run_lab(number: int, name: str, folder: str, root: Path) -> str | None:
         server.stop()
     if READY_LINE not in log.stdout:
         return f"lab {number} ({name}): `start` never printed {READY_LINE!r}"
-    return None
+    return _scan_secrets(number, name, folder, root, log)
 
 
 @pytest.fixture(scope="session")
