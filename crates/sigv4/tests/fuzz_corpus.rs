@@ -2,28 +2,10 @@
 //! (`fuzz/corpus/sigv4_verify`, `fuzz/regressions/sigv4_verify`) through the target's own entry point, so that
 //! the normal test suite catches a regression without a fuzzer. See `fuzz/README.md`.
 
-use std::path::{Path, PathBuf};
+#[path = "../../../fuzz/replay.rs"]
+mod replay;
 
-fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
-}
-
-fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for dir in ["corpus", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(fuzz_dir().join(dir).join(target)) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.expect("a directory entry").path();
-            let data = std::fs::read(&path).expect("a corpus file");
-            out.push((path, data));
-        }
-    }
-    out.sort();
-    assert!(!out.is_empty(), "no committed corpus for {target}");
-    out
-}
+use replay::{fuzz_dir, inputs};
 
 #[test]
 fn replays_the_committed_corpus() {
