@@ -17,7 +17,7 @@
 //! few windows each and the scan one pass over each file.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -26,7 +26,7 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncry
 use base64::Engine as _;
 use md5::Digest as _;
 use s3lab_e2e::TestLab;
-use s3lab_scenarios::scan::Scan;
+use s3lab_scenarios::scan::{LogBuffer, Scan};
 
 const CLIENTS: usize = 64;
 const OPS_PER_CLIENT: usize = 24;
@@ -574,29 +574,6 @@ async fn list_all(
         }
     }
     Err("more than 100 pages".into())
-}
-
-/// Every line the servers log, at every level.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogBuffer {
-    fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

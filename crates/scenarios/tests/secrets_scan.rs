@@ -13,35 +13,9 @@
 //!   folder except the blobs of objects stored unencrypted on purpose (the pre-2023 history
 //!   switch), and in the logs.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use s3lab_scenarios::scan::Scan;
+use s3lab_scenarios::scan::{LogBuffer, Scan};
 use s3lab_scenarios::{catalog, inspect, lab::Lab, run_keeping_secrets, LabOptions, DEFAULT_SEED};
 use s3lab_transcript::{find_secrets, Event};
-
-/// Every line the servers log, at every level.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogBuffer {
-    fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
 
 /// The bodies of the object PUTs of a transcript (`PUT /bucket/key` without a query), 16 bytes or
 /// more, as the transcript shows them.
