@@ -3,6 +3,7 @@
 //! quitting) is returned as [`Effect`]s for the runtime.
 
 use ratatui::layout::{Position, Rect};
+use ratatui::widgets::Block;
 use s3lab_transcript::{Event, Note, Transcript};
 
 use s3lab_labs::CheckReport;
@@ -575,24 +576,20 @@ fn click(model: &mut Model, column: u16, row: u16, fx: &mut Vec<Effect>) {
     let area = Rect::new(0, 0, model.size.0, model.size.1);
     let a = view::areas(model, area);
     let pos = Position::new(column, row);
+    // A click inside a list's frame: how many rows the list shows, and which of them was hit.
+    let list_hit = a
+        .list
+        .map(|l| Block::bordered().inner(l))
+        .filter(|inner| inner.contains(pos))
+        .map(|inner| (usize::from(inner.height), usize::from(row - inner.y)));
     match model.screen {
         Screen::List => {
-            let Some(l) = a.list else {
+            let Some((height, line)) = list_hit else {
                 return;
             };
-            let inner = Rect::new(
-                l.x + 1,
-                l.y + 1,
-                l.width.saturating_sub(2),
-                l.height.saturating_sub(2),
-            );
-            if !inner.contains(pos) {
-                return;
-            }
             let rows = list::rows(model, a.summaries);
             let n = model.entries.len();
-            let first = list::offset(&rows, model.selected, n, usize::from(inner.height));
-            let at = first + usize::from(row - inner.y);
+            let at = list::offset(&rows, model.selected, n, height) + line;
             if let Some(sel) = rows.get(at).and_then(|r| r.selection(n)) {
                 if sel == model.selected {
                     open_selected(model, fx);
@@ -607,21 +604,10 @@ fn click(model: &mut Model, column: u16, row: u16, fx: &mut Vec<Effect>) {
             }
         }
         Screen::Labs => {
-            let Some(l) = a.list else {
+            let Some((height, line)) = list_hit else {
                 return;
             };
-            let inner = Rect::new(
-                l.x + 1,
-                l.y + 1,
-                l.width.saturating_sub(2),
-                l.height.saturating_sub(2),
-            );
-            if !inner.contains(pos) {
-                return;
-            }
-            let first =
-                crate::components::labs::offset(model.labs.selected, usize::from(inner.height));
-            let at = first + usize::from(row - inner.y);
+            let at = crate::components::labs::offset(model.labs.selected, height) + line;
             if at < model.labs.labs().len() {
                 if at == model.labs.selected {
                     open_lab(model, fx);

@@ -284,7 +284,7 @@ pub fn lab_pane_at(model: &Model, column: u16, row: u16) -> Option<LabPane> {
     let pos = ratatui::layout::Position::new(column, row);
     if let Some(tr) = a.lab_tabs {
         if tr.contains(pos) {
-            return labs::tab_hits(tr, model.labs.pane)
+            return tabs::hits(tr, model.labs.pane)
                 .into_iter()
                 .find(|(_, r)| r.contains(pos))
                 .map(|(p, _)| p);
@@ -330,7 +330,7 @@ fn pane_block(
 
 fn render_lab(model: &Model, t: &Theme, a: &Areas, frame: &mut Frame<'_>) {
     if let Some(tr) = a.lab_tabs {
-        labs::render_tabs(model.labs.pane, t, tr, frame);
+        tabs::render(model.labs.pane, &|_| true, t, tr, frame);
     }
     for (pane, rect) in &a.lab_panes {
         let (lines, inner) = lab_laid_out(model, *pane, *rect);

@@ -398,40 +398,6 @@ pub fn pane_lines(lab: &LabInfo, pane: LabPane, width: usize, t: &Theme) -> Vec<
     }
 }
 
-/// The pane tabs of an open lab: `▶[Lab]  Checks  Hints`.
-pub fn tab_label(pane: LabPane, focused: bool) -> String {
-    if focused {
-        format!("▶[{}]", pane.title())
-    } else {
-        format!(" {} ", pane.title())
-    }
-}
-
-pub fn render_tabs(focused: LabPane, t: &Theme, area: Rect, frame: &mut Frame<'_>) {
-    let mut spans = vec![Span::styled(" ", t.base)];
-    for pane in LabPane::ALL {
-        let style = if pane == focused { t.selected } else { t.base };
-        spans.push(Span::styled(tab_label(pane, pane == focused), style));
-        spans.push(Span::styled(" ", t.base));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(t.base), area);
-}
-
-/// Where each lab tab is, for mouse clicks.
-pub fn tab_hits(area: Rect, focused: LabPane) -> Vec<(LabPane, Rect)> {
-    let mut x = area.x + 1;
-    let mut out = Vec::new();
-    for pane in LabPane::ALL {
-        let w = u16::try_from(width(&tab_label(pane, pane == focused))).unwrap_or(0);
-        if x + w > area.right() {
-            break;
-        }
-        out.push((pane, Rect::new(x, area.y, w, 1)));
-        x += w + 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
